@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds the native core + GoogleTest suites (build/native) and the WASM module
+# (wasm/dist/bitcoin-ltl.{mjs,wasm}). Usage: scripts/build.sh [native|wasm|all]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target="${1:-all}"
+jobs="$(nproc 2>/dev/null || echo 2)"
+
+build_native() {
+  cmake -S . -B build/native -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build/native -j "$jobs"
+}
+
+build_wasm() {
+  # Debian's emscripten finds acorn and friends only through NODE_PATH.
+  export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
+  emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=MinSizeRel >/dev/null
+  cmake --build build/wasm -j "$jobs"
+}
+
+case "$target" in
+  native) build_native ;;
+  wasm) build_wasm ;;
+  all) build_native; build_wasm ;;
+  *) echo "usage: scripts/build.sh [native|wasm|all]" >&2; exit 2 ;;
+esac

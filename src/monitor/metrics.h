@@ -1,0 +1,89 @@
+#pragma once
+// Metrics registry: counters, gauges and latency histograms with bounded state.
+// Labels come from fixed sets chosen by the code (provider, route, result),
+// never from user input, and each family caps its number of series.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace ltl {
+
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+// A DDSketch-style quantile sketch: log-spaced bins with a relative-error
+// guarantee, mergeable when accuracies match, bounded by collapsing the
+// lowest bins (the tail we report stays exact to the guarantee).
+class LatencySketch {
+ public:
+  explicit LatencySketch(double relative_accuracy = 0.01, size_t max_bins = 2048);
+
+  void add(double value);
+  void merge(const LatencySketch& other);
+  // Value at quantile q in [0, 1]; 0 when empty.
+  double quantile(double q) const;
+
+  uint64_t count() const { return count_; }
+  double sum() const { return sum_; }
+  double min() const { return count_ ? min_ : 0; }
+  double max() const { return count_ ? max_ : 0; }
+  size_t bin_count() const { return bins_.size(); }
+  double relative_accuracy() const { return relative_accuracy_; }
+
+ private:
+  int index_of(double value) const;
+  double value_of(int index) const;
+  void collapse_to_bound();
+
+  double relative_accuracy_;
+  double gamma_;
+  double log_gamma_;
+  size_t max_bins_;
+  std::map<int, uint64_t> bins_;
+  uint64_t zero_count_ = 0;  // values too small to index (<= kMinIndexable)
+  uint64_t count_ = 0;
+  double sum_ = 0;
+  double min_ = 0;
+  double max_ = 0;
+};
+
+enum class MetricType { counter, gauge, histogram };
+
+class MetricsRegistry {
+ public:
+  static constexpr size_t kMaxSeriesPerFamily = 256;
+
+  // Every metric is declared once with its type, help text and unit.
+  void declare(const std::string& name, MetricType type, std::string help, std::string unit);
+
+  void add(const std::string& name, const Labels& labels, double amount = 1);
+  void set(const std::string& name, const Labels& labels, double value);
+  void observe(const std::string& name, const Labels& labels, double value);
+
+  // Current value of a counter or gauge series, 0 when absent.
+  double value(const std::string& name, const Labels& labels = {}) const;
+  // A histogram series, or nullptr.
+  const LatencySketch* histogram(const std::string& name, const Labels& labels = {}) const;
+  // Series dropped because a family reached its cap (a sign of a labelling bug).
+  uint64_t dropped_series() const { return dropped_series_; }
+
+  nlohmann::json snapshot(int64_t now_ms) const;
+
+ private:
+  struct Family {
+    MetricType type;
+    std::string help;
+    std::string unit;
+    std::map<Labels, double> values;
+    std::map<Labels, LatencySketch> sketches;
+  };
+  Family* family(const std::string& name, MetricType expected);
+
+  std::map<std::string, Family> families_;
+  uint64_t dropped_series_ = 0;
+};
+
+}  // namespace ltl
