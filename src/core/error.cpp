@@ -36,8 +36,7 @@ int Error::http_status() const {
     case ErrorCategory::validation: return 400;
     case ErrorCategory::config:
     case ErrorCategory::internal: return 500;
-    case ErrorCategory::timeout: return 504;
-    default: return 503;  // the upstream (or a tier) failed and nothing usable was cached
+    default: return 503;  // the upstream (or a tier) failed or timed out and nothing usable was cached
   }
 }
 

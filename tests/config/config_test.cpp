@@ -1,0 +1,119 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace ltl {
+namespace {
+
+using nlohmann::json;
+
+TEST(Config, DefaultsPointAtTheRealPublicApis) {
+  Config config;
+  EXPECT_EQ(config.mempool_api_url, "https://mempool.space/api");
+  EXPECT_EQ(config.esplora_api_url, "https://blockstream.info/api");
+  EXPECT_EQ(config.coingecko_api_url, "https://api.coingecko.com/api/v3");
+  EXPECT_EQ(config.coinbase_api_url, "https://api.coinbase.com/v2");
+  EXPECT_EQ(config.kraken_api_url, "https://api.kraken.com/0/public");
+  EXPECT_EQ(config.binance_api_url, "https://api.binance.com/api/v3");
+  EXPECT_EQ(config.fng_api_url, "https://api.alternative.me");
+  EXPECT_EQ(config.blockchain_info_api_url, "https://api.blockchain.info");
+  EXPECT_EQ(config.price_ttl_ms(), 30000);
+}
+
+TEST(Config, AcceptsEnvStyleStringsAndJsonValues) {
+  auto result = parse_config(json{{"COINGECKO_API_URL", "http://127.0.0.1:9/coingecko/api/v3/"},
+                                  {"CACHE_DEFAULT_TTL", "2500"},
+                                  {"CACHE_TTL_PRICE", 7000},
+                                  {"CACHE_ENABLED", "false"},
+                                  {"SUPPORTED_CURRENCIES", "usd, eur,usd"}});
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  const Config& config = result.value();
+  EXPECT_EQ(config.coingecko_api_url, "http://127.0.0.1:9/coingecko/api/v3");  // trailing slash dropped
+  EXPECT_EQ(config.cache_default_ttl_ms, 2500);
+  EXPECT_EQ(config.price_ttl_ms(), 7000);
+  EXPECT_FALSE(config.cache_enabled);
+  EXPECT_EQ(config.supported_currencies, (std::vector<std::string>{"usd", "eur"}));
+}
+
+TEST(Config, PriceTtlFollowsTheDefaultTtlUnlessSet) {
+  auto result = parse_config(json{{"CACHE_DEFAULT_TTL", 1234}});
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result.value().price_ttl_ms(), 1234);
+}
+
+TEST(Config, ZeroTtlIsAllowedAndMeansZero) {
+  auto result = parse_config(json{{"CACHE_DEFAULT_TTL", "0"}});
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result.value().cache_default_ttl_ms, 0);
+}
+
+struct BadValue {
+  const char* key;
+  json value;
+  const char* expected_fragment;
+};
+
+void PrintTo(const BadValue& v, std::ostream* os) { *os << v.key << "=" << v.value.dump(); }
+
+class ConfigRejects : public ::testing::TestWithParam<BadValue> {};
+
+TEST_P(ConfigRejects, NamingKeyValueAndExpectation) {
+  auto result = parse_config(json{{GetParam().key, GetParam().value}});
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().category, ErrorCategory::config);
+  const std::string& message = result.error().message;
+  EXPECT_NE(message.find(GetParam().key), std::string::npos) << message;
+  EXPECT_NE(message.find(GetParam().expected_fragment), std::string::npos) << message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Values, ConfigRejects,
+    ::testing::Values(BadValue{"CACHE_DEFAULT_TTL", "abc", "got \"abc\"; expected an integer number of milliseconds"},
+                      BadValue{"CACHE_DEFAULT_TTL", -5, "expected an integer"},
+                      BadValue{"CACHE_DEFAULT_TTL", 1.5, "expected an integer"},
+                      BadValue{"CACHE_DEFAULT_TTL", "1e3", "expected an integer"},
+                      BadValue{"HTTP_TIMEOUT_MS", 5, "from 100 to 120000"},
+                      BadValue{"CACHE_ENABLED", "yes", "expected true or false"},
+                      BadValue{"COINGECKO_API_URL", "ftp://x", "expected an http:// or https:// URL"},
+                      BadValue{"COINGECKO_API_URL", "https://", "expected an http:// or https:// URL"},
+                      BadValue{"COINGECKO_API_URL", "https://a b", "expected an http:// or https:// URL"},
+                      BadValue{"SUPPORTED_CURRENCIES", "usd,EURO", "3-letter lower-case"},
+                      BadValue{"NOT_A_KEY", 1, "unknown configuration key"}));
+
+TEST(Config, NothingHalfAppliesWhenOneKeyIsBad) {
+  Config base;
+  base.cache_default_ttl_ms = 111;
+  auto result = parse_config(json{{"CACHE_DEFAULT_TTL", 222}, {"CACHE_ENABLED", "maybe"}}, base);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(base.cache_default_ttl_ms, 111);
+}
+
+TEST(Config, ReportsEveryBadKeyAtOnce) {
+  auto result = parse_config(json{{"CACHE_DEFAULT_TTL", "x"}, {"CACHE_ENABLED", "maybe"}});
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message.find("CACHE_DEFAULT_TTL"), std::string::npos);
+  EXPECT_NE(result.error().message.find("CACHE_ENABLED"), std::string::npos);
+}
+
+TEST(Config, NonObjectIsRejected) {
+  EXPECT_FALSE(parse_config(json::array()).ok());
+  EXPECT_FALSE(parse_config(json("x")).ok());
+}
+
+TEST(Config, SecretsNeverAppearInDescriptionsOrErrors) {
+  auto result = parse_config(json{{"COINGECKO_API_KEY", "cg-secret-123"},
+                                  {"COINGECKO_API_URL", "https://user:pw@proxy.example/api/v3"}});
+  ASSERT_TRUE(result.ok());
+  const std::string described = describe_config(result.value()).dump();
+  EXPECT_EQ(described.find("cg-secret-123"), std::string::npos);
+  EXPECT_EQ(described.find("user:pw"), std::string::npos);
+  EXPECT_NE(described.find("https://proxy.example/api/v3"), std::string::npos);
+
+  auto bad = parse_config(json{{"COINGECKO_API_KEY", std::string(300, 's')}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message.find("sss"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ltl
