@@ -47,6 +47,8 @@ export interface LoadOptions {
   fetch?: typeof fetch;
   /** Use the fetch()-backed XMLHttpRequest even where the host has a native one. */
   forceFetchXhr?: boolean;
+  /** Wall clock in unix ms used for TTLs and ages (default `Date.now`); tests inject a manual clock. */
+  now?: () => number;
 }
 
 export interface PriceQuote {

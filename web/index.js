@@ -132,7 +132,8 @@ export async function createClient(config = {}, options = {}) {
     moduleArg.XMLHttpRequest = createFetchXMLHttpRequest(fetchImpl);
   }
   const module = await createLtlModule(moduleArg);
-  const native = new module.Client();
+  // options.now: an injected wall clock (unix ms), for tests and simulations.
+  const native = new module.Client(typeof options.now === 'function' ? options.now : undefined);
   const error = native.configure(JSON.stringify(config));
   if (error) {
     native.delete();

@@ -16,10 +16,21 @@
 namespace ltl {
 namespace {
 
-class BrowserClock final : public Clock {
+// Wall time from the host, or from a JS function the caller injects (tests and
+// simulations move it by hand). Durations always use the real monotonic clock,
+// because the transport's timeouts are real.
+class HostClock final : public Clock {
  public:
-  int64_t now_ms() const override { return static_cast<int64_t>(emscripten_date_now()); }
+  explicit HostClock(emscripten::val now_fn)
+      : now_fn_(std::move(now_fn)), injected_(now_fn_.typeOf().as<std::string>() == "function") {}
+  int64_t now_ms() const override {
+    return static_cast<int64_t>(injected_ ? now_fn_().as<double>() : emscripten_date_now());
+  }
   double monotonic_ms() const override { return emscripten_get_now(); }
+
+ private:
+  emscripten::val now_fn_;
+  bool injected_;
 };
 
 std::string error_json(const Error& error) { return nlohmann::json{{"error", error}}.dump(); }
@@ -27,7 +38,7 @@ std::string error_json(const Error& error) { return nlohmann::json{{"error", err
 // One client per createClient() call. Methods never throw into JS.
 class WasmClient {
  public:
-  WasmClient() : transport_(clock_) {}
+  explicit WasmClient(emscripten::val now_fn) : clock_(std::move(now_fn)) {}
 
   // "" on success, else an error JSON. Replaces the configuration as a whole.
   std::string configure(const std::string& config_json) {
@@ -82,7 +93,7 @@ class WasmClient {
     }
   }
 
-  BrowserClock clock_;
+  HostClock clock_;
   EmscriptenFetchTransport transport_;
   std::unique_ptr<IntegrationService> service_;
 };
@@ -92,7 +103,7 @@ class WasmClient {
 
 EMSCRIPTEN_BINDINGS(bitcoin_ltl) {
   emscripten::class_<ltl::WasmClient>("Client")
-      .constructor<>()
+      .constructor<emscripten::val>()
       .function("configure", &ltl::WasmClient::configure)
       .function("price", &ltl::WasmClient::price)
       .function("health", &ltl::WasmClient::health)

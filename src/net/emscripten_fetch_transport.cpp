@@ -1,5 +1,6 @@
 #include "net/emscripten_fetch_transport.h"
 
+#include <emscripten/emscripten.h>
 #include <emscripten/fetch.h>
 
 #include <cstring>
@@ -12,7 +13,6 @@ namespace {
 // Everything one in-flight fetch needs; owned by the fetch's userData until completion.
 struct PendingFetch {
   HttpCallback done;
-  const Clock* clock;
   double started_ms;
   int64_t timeout_ms;
   // emscripten_fetch keeps pointers to the header strings until it returns.
@@ -38,7 +38,7 @@ HttpResponse read_response(emscripten_fetch_t* fetch) {
 void finish(emscripten_fetch_t* fetch, bool completed_with_status) {
   std::unique_ptr<PendingFetch> pending(static_cast<PendingFetch*>(fetch->userData));
   HttpResult result;
-  result.elapsed_ms = pending->clock->monotonic_ms() - pending->started_ms;
+  result.elapsed_ms = emscripten_get_now() - pending->started_ms;
   if (completed_with_status && fetch->status != 0) {
     result.response = read_response(fetch);
   } else {
@@ -58,8 +58,7 @@ void finish(emscripten_fetch_t* fetch, bool completed_with_status) {
 void EmscriptenFetchTransport::send(const HttpRequest& request, HttpCallback done) {
   auto pending = std::make_unique<PendingFetch>();
   pending->done = std::move(done);
-  pending->clock = &clock_;
-  pending->started_ms = clock_.monotonic_ms();
+  pending->started_ms = emscripten_get_now();
   pending->timeout_ms = request.timeout_ms;
   for (const auto& [name, value] : request.headers) {
     pending->header_storage.push_back(name);
