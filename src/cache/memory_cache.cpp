@@ -35,14 +35,17 @@ std::optional<CacheEntry> MemoryCache::get(const std::string& key) {
 }
 
 bool MemoryCache::set(const std::string& key, std::string value, Ttl ttl) {
+  return set_until(key, std::move(value), ttl.expires_at(clock_.now_ms(), options_.default_ttl_ms));
+}
+
+bool MemoryCache::set_until(const std::string& key, std::string value, int64_t expires_at_ms) {
   size_t bytes = entry_bytes(key, value);
   if (bytes > options_.max_entry_bytes) {
     ++stats_.rejected_too_large;
     erase(key);  // an older value under this key must not outlive the rejected write
     return false;
   }
-  int64_t now = clock_.now_ms();
-  CacheEntry entry{std::move(value), now, ttl.expires_at(now, options_.default_ttl_ms)};
+  CacheEntry entry{std::move(value), clock_.now_ms(), expires_at_ms};
   auto found = index_.find(key);
   if (found != index_.end()) {
     auto it = found->second;

@@ -72,6 +72,8 @@ class MemoryCache {
   std::optional<CacheEntry> get(const std::string& key);
   // Stores a value; false when it is larger than max_entry_bytes (not cached).
   bool set(const std::string& key, std::string value, Ttl ttl = Ttl::default_ttl());
+  // Same, with an absolute expiry (unix ms): keeps one expiry across tiers and answers.
+  bool set_until(const std::string& key, std::string value, int64_t expires_at_ms);
   bool erase(const std::string& key);
   void clear();
 

@@ -160,9 +160,8 @@ void IntegrationService::on_price_fetched(const std::string& key, const std::str
   PriceResponse response;
   response.quote = parsed.value();
   response.fetched_at_ms = now;
-  const Ttl ttl = Ttl::ms(config_.price_ttl_ms());
-  response.expires_at_ms = ttl.expires_at(now, config_.cache_default_ttl_ms);
-  if (config_.cache_enabled) cache_.set(key, encode_cached(response.quote, now), ttl);
+  response.expires_at_ms = Ttl::ms(config_.price_ttl_ms()).expires_at(now, config_.cache_default_ttl_ms);
+  if (config_.cache_enabled) cache_.set_until(key, encode_cached(response.quote, now), response.expires_at_ms);
   complete_price(key, response);
 }
 

@@ -56,6 +56,14 @@ TEST_F(MemoryCacheTest, ExplicitTtlOverridesDefault) {
   EXPECT_TRUE(cache.get("k"));
 }
 
+TEST_F(MemoryCacheTest, AbsoluteExpiryIsKeptAsGiven) {
+  auto cache = make();
+  cache.set_until("k", "v", clock_.now_ms() + 250);
+  EXPECT_EQ(cache.get("k")->expires_at_ms, clock_.now_ms() + 250);
+  clock_.advance(250);
+  EXPECT_FALSE(cache.get("k"));
+}
+
 TEST_F(MemoryCacheTest, EvictsLeastRecentlyUsedWhenOverEntryCount) {
   auto cache = make(3);
   cache.set("a", "1");
