@@ -1,0 +1,168 @@
+// Upstream simulator: one HTTP server that imitates every provider bitcoin-ltl talks to, with
+// deterministic moving data, injectable faults and request counters.
+import http from 'node:http';
+import net from 'node:net';
+import { handleControl } from './control.mjs';
+import { SimulatorInputError } from './errors.mjs';
+import { FaultTable, faultResponse, parseFault } from './faults.mjs';
+import { DEFAULT_START_MS, Model } from './model.mjs';
+import { httpDate, toResponse } from './responses.mjs';
+import { baseUrls, isFaultTarget, matchRequest, routeTable } from './routes.mjs';
+
+export { SimulatorInputError };
+
+const NOT_FOUND = { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Not Found' };
+
+function checkOptions({ port, host, seed, clock, startTimeMs }) {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SimulatorInputError('port', 'expected an integer from 0 to 65535');
+  if (typeof host !== 'string' || host === '') throw new SimulatorInputError('host', 'expected a non-empty host name or IP address');
+  if (!Number.isSafeInteger(seed)) throw new SimulatorInputError('seed', 'expected a safe integer');
+  if (clock !== 'real' && clock !== 'manual') throw new SimulatorInputError('clock', 'expected "real" or "manual"');
+  if (!Number.isSafeInteger(startTimeMs)) throw new SimulatorInputError('startTimeMs', 'expected an integer unix time in milliseconds');
+}
+
+function urlHost(host) {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1'; // listening everywhere: loopback reaches it
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function listen(server, port, host) {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address().port);
+    });
+  });
+}
+
+// An http URL on 127.0.0.1 where nothing listens, for "connection refused" tests: a port the OS
+// just handed out and that was released again.
+export async function refusedUrl() {
+  const probe = net.createServer();
+  const port = await listen(probe, 0, '127.0.0.1');
+  await new Promise((resolve) => probe.close(resolve));
+  return `http://127.0.0.1:${port}`;
+}
+
+export async function startSimulator({ port = 0, host = '127.0.0.1', seed = 1, clock = 'real', startTimeMs = DEFAULT_START_MS } = {}) {
+  checkOptions({ port, host, seed, clock, startTimeMs });
+  // The model is anchored at startTimeMs on both clocks, so two simulators with the same seed
+  // agree at any instant; with the real clock the chain has simply moved on since then.
+  const model = new Model(seed, startTimeMs);
+  let manualNow = startTimeMs;
+  const now = clock === 'manual' ? () => manualNow : () => Date.now();
+  const faults = new FaultTable();
+  const counts = new Map();
+  let total = 0;
+  const timers = new Set(); // pending latency faults, cancelled by close()
+
+  function send(res, { status, headers, body }) {
+    if (res.destroyed) return; // the client left during a latency fault
+    res.writeHead(status, { date: httpDate(now()), ...headers, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  function serveProvider(req, res, url) {
+    const match = matchRequest(req.method, url.pathname);
+    if (!match) return send(res, NOT_FOUND);
+    const { provider, route, params, routeId } = match;
+    counts.set(routeId, (counts.get(routeId) ?? 0) + 1);
+    total += 1;
+
+    const normal = () => {
+      const t = now();
+      if (!route) return toResponse({ ...provider.errorResponse(404, t), status: 404 });
+      return toResponse(route.handle({ model, t, query: url.searchParams, params }), { ...provider.headers, ...route.headers });
+    };
+    const fault = faults.take(routeId);
+    switch (fault?.kind) {
+      case undefined:
+        return send(res, normal());
+      case 'latency': {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          send(res, normal());
+        }, fault.ms);
+        timers.add(timer);
+        return undefined;
+      }
+      case 'reset':
+        return req.socket.resetAndDestroy();
+      case 'hang':
+        return undefined; // the socket stays open until the client gives up or close() destroys it
+      default: {
+        const t = now();
+        return send(res, faultResponse(fault, { provider, t, rayId: model.rayId(t), normal }));
+      }
+    }
+  }
+
+  function fail(res, error) {
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(`simulator error: ${error.message}`);
+  }
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://simulator.invalid');
+    try {
+      if (url.pathname === '/__sim' || url.pathname.startsWith('/__sim/')) {
+        handleControl(req, res, url, api).catch((error) => fail(res, error));
+      } else {
+        serveProvider(req, res, url);
+      }
+    } catch (error) {
+      fail(res, error);
+    }
+  });
+
+  const boundPort = await listen(server, port, host);
+  const url = `http://${urlHost(host)}:${boundPort}`;
+  let closing;
+
+  const api = {
+    url,
+    port: boundPort,
+    baseUrls: baseUrls(url),
+    setFault(route, fault) {
+      if (!isFaultTarget(route)) {
+        throw new SimulatorInputError('route', 'expected a route id from GET /__sim/routes, "<provider>.unknown", "<provider>.*" or "*"');
+      }
+      faults.set(route, parseFault(fault));
+    },
+    clearFaults(route) {
+      if (route !== undefined && !isFaultTarget(route)) {
+        throw new SimulatorInputError('route', 'expected a route id, "<provider>.*", "*" or nothing (clear all)');
+      }
+      faults.clear(route);
+    },
+    faults: () => faults.list(),
+    counts: () => ({ total, routes: Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : 1))) }),
+    resetCounts() {
+      counts.clear();
+      total = 0;
+    },
+    advance(ms) {
+      if (clock !== 'manual') throw new SimulatorInputError('clock', 'expected a simulator started with clock "manual" to advance()');
+      if (!Number.isSafeInteger(ms) || ms < 0) throw new SimulatorInputError('ms', 'expected a non-negative integer number of milliseconds');
+      manualNow += ms;
+      return manualNow;
+    },
+    now,
+    state() {
+      const t = now();
+      return { now: t, seed, clock, ...model.snapshot(t) };
+    },
+    routes: routeTable,
+    close() {
+      closing ??= new Promise((resolve) => {
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        server.close(() => resolve());
+        server.closeAllConnections(); // includes hanging requests and keep-alive sockets
+      });
+      return closing;
+    },
+  };
+  return api;
+}
