@@ -11,27 +11,11 @@
 
 #include "config/config.h"
 #include "integration/integration_service.h"
+#include "bindings/platform.h"
 #include "net/emscripten_fetch_transport.h"
 
 namespace ltl {
 namespace {
-
-// Wall time from the host, or from a JS function the caller injects (tests and
-// simulations move it by hand). Durations always use the real monotonic clock,
-// because the transport's timeouts are real.
-class HostClock final : public Clock {
- public:
-  explicit HostClock(emscripten::val now_fn)
-      : now_fn_(std::move(now_fn)), injected_(now_fn_.typeOf().as<std::string>() == "function") {}
-  int64_t now_ms() const override {
-    return static_cast<int64_t>(injected_ ? now_fn_().as<double>() : emscripten_date_now());
-  }
-  double monotonic_ms() const override { return emscripten_get_now(); }
-
- private:
-  emscripten::val now_fn_;
-  bool injected_;
-};
 
 std::string error_json(const Error& error) { return nlohmann::json{{"error", error}}.dump(); }
 
