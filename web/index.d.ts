@@ -112,6 +112,8 @@ export class LtlError extends Error {
   readonly operation: string;
   /** Upstream HTTP status, or 0 when there was none. */
   readonly upstreamStatus: number;
+  /** Delay the upstream asked for (Retry-After), in ms, when it gave one. */
+  readonly retryAfterMs?: number;
   /** HTTP status an HTTP front end should answer with (400 for validation, 503 for upstream failures...). */
   readonly httpStatus: number;
   toJSON(): { error: { category: ErrorCategory; severity: string; retryable: boolean; provider: string; operation: string; message: string; upstream_status: number } };

@@ -60,7 +60,9 @@ async function wasmLoadOptions(options) {
   if (options.wasmBinary) return { wasmBinary: options.wasmBinary };
   const url = options.wasmUrl ? new URL(options.wasmUrl) : new URL(`../wasm/dist/${WASM_FILE}`, import.meta.url);
   if (isNode() && url.protocol === 'file:') {
-    const { readFile } = await import('node:fs/promises');
+    // process.getBuiltinModule (Node >= 20.16) instead of import('node:fs/promises'): edge
+    // runtimes and bundlers reject a Node built-in import even on a path they never take.
+    const { readFile } = process.getBuiltinModule('node:fs/promises');
     return { wasmBinary: await readFile(url) };
   }
   return { locateFile: () => url.href };
