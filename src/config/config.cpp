@@ -16,7 +16,7 @@ using nlohmann::json;
 using KeyParser = std::function<std::string(const json& value, Config& config)>;
 
 struct KeySpec {
-  const char* name;
+  std::string name;
   KeyParser parse;
   std::function<json(const Config&)> describe;
 };
@@ -103,6 +103,66 @@ std::string parse_currencies(const json& value, Config& config) {
   return "";
 }
 
+// A comma-separated, ordered list of known names without repeats.
+std::string parse_name_list(const json& value, std::vector<std::string>& out,
+                            const std::vector<std::string>& allowed, size_t min_items) {
+  std::string expected = "a comma-separated list of " + std::string(min_items ? "at least one of " : "") ;
+  for (size_t i = 0; i < allowed.size(); ++i) expected += (i ? ", " : "") + allowed[i];
+  if (allowed.empty()) expected = "a comma-separated list of names";
+  if (!value.is_string()) return expected;
+  std::vector<std::string> names;
+  std::stringstream stream(value.get<std::string>());
+  std::string name;
+  while (std::getline(stream, name, ',')) {
+    name.erase(std::remove(name.begin(), name.end(), ' '), name.end());
+    if (name.empty()) continue;
+    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), name) == allowed.end()) return expected;
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  if (names.size() < min_items || names.size() > 64) return expected;
+  out = names;
+  return "";
+}
+
+// Warm keys: "<kind>" or "price:<currency>".
+std::string parse_warm_keys(const json& value, Config& config) {
+  const char* expected = "a comma-separated list of data kinds to fetch at start (price:<currency>, market, fees, mempool, blocks, difficulty, hashrate, sentiment)";
+  std::vector<std::string> keys;
+  if (!parse_name_list(value, keys, {}, 0).empty()) return expected;
+  for (const auto& key : keys) {
+    bool ok = key.rfind("price:", 0) == 0 ? key.size() == 9 : false;
+    for (DataKind kind : kAllDataKinds)
+      if (kind != DataKind::price && key == to_string(kind)) ok = true;
+    if (!ok) return expected;
+  }
+  config.cache_warm = keys;
+  return "";
+}
+
+std::string parse_thresholds_text(const json& value, Config& config) {
+  const char* expected = "true, false, or a JSON array of threshold objects";
+  if (!value.is_string() && !value.is_boolean() && !value.is_array()) return expected;
+  std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+  if (text != "true" && text != "false") {
+    auto parsed = json::parse(text, nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_array() || text.size() > 16384) return expected;
+  }
+  config.performance_thresholds = text;
+  return "";
+}
+
+std::string upper(std::string text) {
+  for (char& c : text)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return text;
+}
+
+size_t provider_index(const std::string& provider) {
+  for (size_t i = 0; i < kProviderNames.size(); ++i)
+    if (provider == kProviderNames[i]) return i;
+  return kProviderNames.size();
+}
+
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
@@ -130,8 +190,6 @@ const std::vector<KeySpec>& key_specs() {
       {"CACHE_ENABLED", bool_key(&Config::cache_enabled), [](const Config& c) { return json(c.cache_enabled); }},
       {"CACHE_DEFAULT_TTL", integer_key([](Config& c, int64_t v) { c.cache_default_ttl_ms = v; }, 0, kDayMs, "milliseconds"),
        [](const Config& c) { return json(c.cache_default_ttl_ms); }},
-      {"CACHE_TTL_PRICE", integer_key([](Config& c, int64_t v) { c.cache_ttl_price_ms = v; }, 0, kDayMs, "milliseconds"),
-       [](const Config& c) { return json(c.price_ttl_ms()); }},
       {"CACHE_MAX_ENTRIES", integer_key([](Config& c, int64_t v) { c.cache_max_entries = v; }, 1, 1000000, "entries"),
        [](const Config& c) { return json(c.cache_max_entries); }},
       {"CACHE_MAX_BYTES", integer_key([](Config& c, int64_t v) { c.cache_max_bytes = v; }, 4096, int64_t{1} << 30, "bytes"),
@@ -140,10 +198,166 @@ const std::vector<KeySpec>& key_specs() {
        [](const Config& c) { return json(c.http_timeout_ms); }},
       {"SUPPORTED_CURRENCIES", parse_currencies, [](const Config& c) { return json(join(c.supported_currencies)); }},
   };
-  return specs;
+  static const std::vector<KeySpec> all = [] {
+    std::vector<KeySpec> out = specs;
+    auto add_int = [&out](const char* name, int64_t Config::*field, int64_t min, int64_t max, const char* unit) {
+      out.push_back({name, integer_key([field](Config& c, int64_t v) { c.*field = v; }, min, max, unit),
+                     [field](const Config& c) { return json(c.*field); }});
+    };
+    auto add_bool = [&out](const char* name, bool Config::*field) {
+      out.push_back({name, bool_key(field), [field](const Config& c) { return json(c.*field); }});
+    };
+    // The default TTL given explicitly replaces every kind's built-in TTL (the seed's meaning).
+    for (auto& spec : out)
+      if (spec.name == "CACHE_DEFAULT_TTL")
+        spec.parse = integer_key([](Config& c, int64_t v) { c.cache_default_ttl_ms = v; c.cache_default_ttl_set = true; }, 0, kDayMs, "milliseconds");
+    add_int("CACHE_MAX_ENTRY_BYTES", &Config::cache_max_entry_bytes, 256, int64_t{1} << 28, "bytes");
+    add_int("CACHE_REFRESH_AHEAD_PCT", &Config::cache_refresh_ahead_pct, 0, 90, "percent of the TTL");
+    add_int("CACHE_SWEEP_INTERVAL", &Config::cache_sweep_interval_ms, 1000, kDayMs, "milliseconds");
+    add_int("CACHE_COMPRESS_THRESHOLD", &Config::cache_compress_threshold_bytes, 64, int64_t{1} << 28, "bytes");
+    out.push_back({"CACHE_PERSISTENT",
+                   [](const json& value, Config& c) -> std::string {
+                     static const std::vector<std::string> kinds{"auto", "none", "indexeddb", "cache-api", "kv"};
+                     if (!value.is_string() || std::find(kinds.begin(), kinds.end(), value.get<std::string>()) == kinds.end())
+                       return "one of auto, none, indexeddb, cache-api, kv";
+                     c.cache_persistent = value.get<std::string>();
+                     return "";
+                   },
+                   [](const Config& c) { return json(c.cache_persistent); }});
+    out.push_back({"CACHE_WARM", parse_warm_keys, [](const Config& c) { return json(join(c.cache_warm)); }});
+    out.push_back({"REDIS_ENABLED",
+                   [](const json& value, Config& c) -> std::string {
+                     if (value == false || value == "false" || value == "0") return c.redis_enabled = false, "";
+                     return "false: this release has no Redis tier (persistent tiers: indexeddb, cache-api, kv)";
+                   },
+                   [](const Config& c) { return json(c.redis_enabled); }});
+    for (DataKind kind : kAllDataKinds) {
+      const size_t i = static_cast<size_t>(kind);
+      const std::string suffix = upper(to_string(kind));
+      struct Window { std::string prefix; std::optional<int64_t> KindCacheOverrides::*field; int64_t KindCacheWindows::*resolved; };
+      for (const Window& window : {Window{"CACHE_TTL_", &KindCacheOverrides::ttl_ms, &KindCacheWindows::ttl_ms},
+                                   Window{"CACHE_SWR_", &KindCacheOverrides::swr_ms, &KindCacheWindows::swr_ms},
+                                   Window{"CACHE_STALE_IF_ERROR_", &KindCacheOverrides::stale_if_error_ms, &KindCacheWindows::stale_if_error_ms}}) {
+        auto field = window.field;
+        auto resolved = window.resolved;
+        out.push_back({window.prefix + suffix,
+                       integer_key([i, field](Config& c, int64_t v) { c.cache_kinds[i].*field = v; }, 0, 7 * kDayMs, "milliseconds"),
+                       [kind, resolved](const Config& c) { return json(c.cache_windows(kind).*resolved); }});
+      }
+    }
+    for (size_t p = 0; p < kProviderNames.size(); ++p) {
+      const std::string provider = upper(kProviderNames[p]);
+      out.push_back({provider + "_TIMEOUT_MS",
+                     integer_key([p](Config& c, int64_t v) { c.provider_timeout_ms[p] = v; }, 100, 120000, "milliseconds"),
+                     [p](const Config& c) { return json(c.timeout_ms(kProviderNames[p])); }});
+      out.push_back({provider + "_RATE_PER_MIN",
+                     integer_key([p](Config& c, int64_t v) { c.provider_rate_per_min[p] = v; }, 1, 100000, "requests per minute"),
+                     [p](const Config& c) { auto v = c.rate_per_min(kProviderNames[p]); return v ? json(*v) : json(nullptr); }});
+    }
+    add_int("REQUEST_DEADLINE_MS", &Config::request_deadline_ms, 100, 300000, "milliseconds");
+    add_int("RETRY_MAX_ATTEMPTS", &Config::retry_max_attempts, 1, 10, "attempts");
+    add_int("RETRY_BASE_DELAY_MS", &Config::retry_base_delay_ms, 1, 60000, "milliseconds");
+    add_int("RETRY_MAX_DELAY_MS", &Config::retry_max_delay_ms, 1, 300000, "milliseconds");
+    add_int("BREAKER_FAILURE_RATE_PCT", &Config::breaker_failure_rate_pct, 1, 100, "percent");
+    add_int("BREAKER_MIN_CALLS", &Config::breaker_min_calls, 1, 10000, "calls");
+    add_int("BREAKER_CONSECUTIVE_FAILURES", &Config::breaker_consecutive_failures, 0, 10000, "failures (0 = off)");
+    add_int("BREAKER_WINDOW_MS", &Config::breaker_window_ms, 1000, kDayMs, "milliseconds");
+    add_int("BREAKER_OPEN_MS", &Config::breaker_open_ms, 100, kDayMs, "milliseconds");
+    add_int("BREAKER_MAX_OPEN_MS", &Config::breaker_max_open_ms, 100, kDayMs, "milliseconds");
+    add_int("BREAKER_HALF_OPEN_PROBES", &Config::breaker_half_open_probes, 1, 100, "probes");
+    out.push_back({"PRICE_PROVIDERS",
+                   [](const json& value, Config& c) { return parse_name_list(value, c.price_providers, {"coingecko", "coinbase", "kraken", "binance"}, 1); },
+                   [](const Config& c) { return json(join(c.price_providers)); }});
+    out.push_back({"NETWORK_PROVIDERS",
+                   [](const json& value, Config& c) { return parse_name_list(value, c.network_providers, {"mempool", "esplora", "blockchain_info"}, 1); },
+                   [](const Config& c) { return json(join(c.network_providers)); }});
+    add_int("CONSENSUS_OUTLIER_PCT", &Config::consensus_outlier_pct, 0, 100, "percent");
+    add_bool("PERFORMANCE_ENABLED", &Config::performance_enabled);
+    add_int("PERFORMANCE_INTERVAL", &Config::performance_interval_ms, 1000, kDayMs, "milliseconds");
+    out.push_back({"PERFORMANCE_THRESHOLDS", parse_thresholds_text, [](const Config& c) { return json(c.performance_thresholds); }});
+    add_bool("HEALTH_CHECK_ENABLED", &Config::health_check_enabled);
+    add_int("HEALTH_CHECK_INTERVAL", &Config::health_check_interval_ms, 1000, kDayMs, "milliseconds");
+    add_bool("REALTIME_ENABLED", &Config::realtime_enabled);
+    out.push_back({"MEMPOOL_WS_URL",
+                   [](const json& value, Config& c) -> std::string {
+                     const char* expected = "a ws:// or wss:// URL without spaces, or \"\" to derive it from MEMPOOL_API_URL";
+                     if (!value.is_string()) return expected;
+                     std::string url = value.get<std::string>();
+                     if (url.empty()) return c.mempool_ws_url = "", "";
+                     bool ok = (url.rfind("ws://", 0) == 0 || url.rfind("wss://", 0) == 0) && url.size() > 6 &&
+                               std::none_of(url.begin(), url.end(), [](unsigned char ch) { return std::isspace(ch) || ch < 0x20; });
+                     if (!ok) return expected;
+                     c.mempool_ws_url = url;
+                     return "";
+                   },
+                   [](const Config& c) { return json(redact_url(c.mempool_ws_url)); }});
+    return out;
+  }();
+  return all;
 }
 
 }  // namespace
+
+const char* to_string(DataKind kind) {
+  switch (kind) {
+    case DataKind::price: return "price";
+    case DataKind::market: return "market";
+    case DataKind::fees: return "fees";
+    case DataKind::mempool: return "mempool";
+    case DataKind::blocks: return "blocks";
+    case DataKind::difficulty: return "difficulty";
+    case DataKind::hashrate: return "hashrate";
+    case DataKind::sentiment: return "sentiment";
+  }
+  return "unknown";
+}
+
+KindCacheWindows default_cache_windows(DataKind kind) {
+  constexpr int64_t s = 1000, min = 60 * s, h = 60 * min;
+  switch (kind) {
+    case DataKind::price: return {30 * s, 30 * s, 10 * min};
+    case DataKind::market: return {60 * s, 60 * s, 10 * min};
+    case DataKind::fees: return {10 * s, 20 * s, 5 * min};
+    case DataKind::mempool: return {10 * s, 20 * s, 5 * min};
+    case DataKind::blocks: return {30 * s, 30 * s, 30 * min};
+    case DataKind::difficulty: return {5 * min, 5 * min, 2 * h};
+    case DataKind::hashrate: return {10 * min, 10 * min, 6 * h};
+    case DataKind::sentiment: return {h, h, 24 * h};
+  }
+  return {};
+}
+
+KindCacheWindows Config::cache_windows(DataKind kind) const {
+  KindCacheWindows windows = default_cache_windows(kind);
+  if (cache_default_ttl_set) windows.ttl_ms = cache_default_ttl_ms;
+  const KindCacheOverrides& overrides = cache_kinds[static_cast<size_t>(kind)];
+  if (overrides.ttl_ms) windows.ttl_ms = *overrides.ttl_ms;
+  if (overrides.swr_ms) windows.swr_ms = *overrides.swr_ms;
+  if (overrides.stale_if_error_ms) windows.stale_if_error_ms = *overrides.stale_if_error_ms;
+  return windows;
+}
+
+int64_t Config::timeout_ms(const std::string& provider) const {
+  size_t i = provider_index(provider);
+  return i < provider_timeout_ms.size() && provider_timeout_ms[i] ? *provider_timeout_ms[i] : http_timeout_ms;
+}
+
+std::optional<int64_t> Config::rate_per_min(const std::string& provider) const {
+  size_t i = provider_index(provider);
+  return i < provider_rate_per_min.size() ? provider_rate_per_min[i] : std::nullopt;
+}
+
+std::string Config::base_url(const std::string& provider) const {
+  if (provider == "mempool") return mempool_api_url;
+  if (provider == "esplora") return esplora_api_url;
+  if (provider == "blockchain_info") return blockchain_info_api_url;
+  if (provider == "coingecko") return coingecko_api_url;
+  if (provider == "coinbase") return coinbase_api_url;
+  if (provider == "kraken") return kraken_api_url;
+  if (provider == "binance") return binance_api_url;
+  if (provider == "fng") return fng_api_url;
+  return "";
+}
 
 std::string redact_url(const std::string& url) {
   size_t scheme_end = url.find("://");
@@ -175,6 +389,7 @@ Result<Config> parse_config(const json& overrides, const Config& base) {
     if (!expected.empty()) {
       // Never echo a secret back, even when it is malformed.
       std::string shown = key == "COINGECKO_API_KEY" ? "(redacted)" : as_text(value);
+      if (key.size() > 4 && key.compare(key.size() - 4, 4, "_URL") == 0) shown = redact_url(shown);
       if (shown.size() > 80) shown = shown.substr(0, 80) + "...";
       problems.push_back(key + ": got \"" + shown + "\"; expected " + expected);
     }

@@ -18,7 +18,10 @@ TEST(ConfigStore, PropagatesChangedKeysToSubscribers) {
   });
   auto result = store.update(json{{"CACHE_TTL_PRICE", "5000"}, {"HTTP_TIMEOUT_MS", 2500}});
   ASSERT_TRUE(result.ok());
-  EXPECT_EQ(heard, (std::vector<std::string>{"CACHE_TTL_PRICE", "HTTP_TIMEOUT_MS"}));
+  // Effective values derived from a key change too: every provider without its own timeout.
+  EXPECT_EQ(heard, (std::vector<std::string>{"BINANCE_TIMEOUT_MS", "BLOCKCHAIN_INFO_TIMEOUT_MS", "CACHE_TTL_PRICE",
+                                             "COINBASE_TIMEOUT_MS", "COINGECKO_TIMEOUT_MS", "ESPLORA_TIMEOUT_MS",
+                                             "FNG_TIMEOUT_MS", "HTTP_TIMEOUT_MS", "KRAKEN_TIMEOUT_MS", "MEMPOOL_TIMEOUT_MS"}));
   EXPECT_EQ(ttl_seen, 5000);
   EXPECT_EQ(store.current().http_timeout_ms, 2500);
   EXPECT_EQ(store.version(), 2u);
@@ -48,7 +51,7 @@ TEST(ConfigStore, NoChangeNoNotification) {
   ConfigStore store;
   int calls = 0;
   store.subscribe([&](const Config&, const std::vector<std::string>&) { ++calls; });
-  auto result = store.update(json{{"CACHE_DEFAULT_TTL", Config{}.cache_default_ttl_ms}});
+  auto result = store.update(json{{"HTTP_TIMEOUT_MS", Config{}.http_timeout_ms}});
   ASSERT_TRUE(result.ok());
   EXPECT_TRUE(result.value().empty());
   EXPECT_EQ(calls, 0);

@@ -79,7 +79,61 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"COINGECKO_API_URL", "https://", "expected an http:// or https:// URL"},
                       BadValue{"COINGECKO_API_URL", "https://a b", "expected an http:// or https:// URL"},
                       BadValue{"SUPPORTED_CURRENCIES", "usd,EURO", "3-letter lower-case"},
-                      BadValue{"NOT_A_KEY", 1, "unknown configuration key"}));
+                      BadValue{"NOT_A_KEY", 1, "unknown configuration key"},
+                      BadValue{"CACHE_TTL_FEES", "-1", "expected an integer number of milliseconds"},
+                      BadValue{"CACHE_SWR_SENTIMENT", "soon", "expected an integer"},
+                      BadValue{"KRAKEN_TIMEOUT_MS", 50, "from 100 to 120000"},
+                      BadValue{"PRICE_PROVIDERS", "coingecko,ftx", "coingecko, coinbase, kraken, binance"},
+                      BadValue{"PRICE_PROVIDERS", "", "at least one of"},
+                      BadValue{"NETWORK_PROVIDERS", "kraken", "mempool, esplora, blockchain_info"},
+                      BadValue{"PERFORMANCE_THRESHOLDS", "{not json", "a JSON array of threshold objects"},
+                      BadValue{"REDIS_ENABLED", "true", "no Redis tier"},
+                      BadValue{"CACHE_PERSISTENT", "disk", "one of auto, none, indexeddb, cache-api, kv"},
+                      BadValue{"CACHE_WARM", "price:usd,weather", "data kinds to fetch at start"},
+                      BadValue{"MEMPOOL_WS_URL", "http://x", "ws:// or wss://"},
+                      BadValue{"HEALTH_CHECK_INTERVAL", 10, "from 1000 to"}));
+
+TEST(Config, EachKindHasItsOwnWindowsAndTheExplicitDefaultTtlReplacesThem) {
+  Config config;
+  EXPECT_EQ(config.cache_windows(DataKind::fees).ttl_ms, 10000);
+  EXPECT_EQ(config.cache_windows(DataKind::sentiment).ttl_ms, 3600000);
+  EXPECT_EQ(config.cache_windows(DataKind::hashrate).stale_if_error_ms, 6 * 3600000);
+
+  auto result = parse_config(json{{"CACHE_DEFAULT_TTL", "300000"}, {"CACHE_TTL_FEES", 0}, {"CACHE_SWR_FEES", "5000"}});
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result.value().cache_windows(DataKind::sentiment).ttl_ms, 300000);
+  EXPECT_EQ(result.value().cache_windows(DataKind::fees).ttl_ms, 0);  // 0 stays 0
+  EXPECT_EQ(result.value().cache_windows(DataKind::fees).swr_ms, 5000);
+  EXPECT_EQ(describe_config(result.value())["CACHE_TTL_FEES"], 0);
+}
+
+TEST(Config, ProviderOrderTimeoutsAndTheSeedKeys) {
+  auto result = parse_config(json{{"PRICE_PROVIDERS", "kraken, coingecko,kraken"},
+                                  {"HTTP_TIMEOUT_MS", 4000},
+                                  {"BINANCE_TIMEOUT_MS", "1500"},
+                                  {"PERFORMANCE_ENABLED", "false"},
+                                  {"PERFORMANCE_INTERVAL", "30000"},
+                                  {"PERFORMANCE_THRESHOLDS", "true"},
+                                  {"HEALTH_CHECK_ENABLED", true},
+                                  {"HEALTH_CHECK_INTERVAL", "30000"},
+                                  {"REDIS_ENABLED", "false"},
+                                  {"CACHE_WARM", "price:usd,fees"}});
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  const Config& config = result.value();
+  EXPECT_EQ(config.price_providers, (std::vector<std::string>{"kraken", "coingecko"}));
+  EXPECT_EQ(config.timeout_ms("binance"), 1500);
+  EXPECT_EQ(config.timeout_ms("coinbase"), 4000);
+  EXPECT_FALSE(config.performance_enabled);
+  EXPECT_EQ(config.performance_interval_ms, 30000);
+  EXPECT_EQ(config.health_check_interval_ms, 30000);
+  EXPECT_EQ(config.cache_warm, (std::vector<std::string>{"price:usd", "fees"}));
+}
+
+TEST(Config, AnEchoedBadUrlLosesItsCredentials) {
+  auto result = parse_config(json{{"KRAKEN_API_URL", "ftp://user:hunter2@host/x"}});
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().message.find("hunter2"), std::string::npos) << result.error().message;
+}
 
 TEST(Config, NothingHalfAppliesWhenOneKeyIsBad) {
   Config base;

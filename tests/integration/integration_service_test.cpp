@@ -80,7 +80,7 @@ TEST_F(PricePipeline, SecondCallIsServedFromCacheUntilTheTtlEnds) {
 }
 
 TEST_F(PricePipeline, PriceTtlIsSeparateFromTheDefault) {
-  config_.cache_ttl_price_ms = 5000;
+  config_.cache_kinds[static_cast<size_t>(DataKind::price)].ttl_ms = 5000;
   IntegrationService service(clock_, transport_, config_);
   ASSERT_TRUE(price(service, "usd").ok());
   clock_.advance(5000);
