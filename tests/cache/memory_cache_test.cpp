@@ -139,5 +139,166 @@ TEST_F(MemoryCacheTest, ShrinkingOptionsEvictsImmediately) {
   EXPECT_FALSE(cache.get("a"));
 }
 
+TEST_F(MemoryCacheTest, StaleEntriesAreRetainedUntilTheirLongestWindow) {
+  auto cache = make();
+  const int64_t t0 = clock_.now_ms();
+  ASSERT_TRUE(cache.set_entry("k", "v", EntryTimes{t0, t0 + 100, t0 + 300}).ok());
+  clock_.advance(100);  // exactly at expiry: no longer fresh
+  EXPECT_FALSE(cache.get("k"));
+  EXPECT_EQ(cache.stats().entries, 1u);  // kept for stale reads
+  auto stale = cache.get_stale("k", 100);
+  ASSERT_TRUE(stale);
+  EXPECT_TRUE(stale->stale);
+  EXPECT_EQ(stale->age_ms, 100);
+  EXPECT_EQ(cache.stats().stale_hits, 1u);
+  clock_.advance(99);
+  EXPECT_TRUE(cache.get_stale("k", 100));
+  clock_.advance(1);  // expiry + 100: outside the caller's stale window, still retained
+  EXPECT_FALSE(cache.get_stale("k", 100));
+  ASSERT_TRUE(cache.peek("k"));
+  EXPECT_TRUE(cache.peek("k")->stale);
+  clock_.advance(100);  // retain_until reached
+  EXPECT_FALSE(cache.peek("k"));
+  EXPECT_FALSE(cache.get_stale("k", 1000));
+  EXPECT_EQ(cache.stats().evictions_expired, 1u);
+  EXPECT_EQ(cache.stats().entries, 0u);
+  EXPECT_EQ(cache.stats().bytes, 0u);
+}
+
+TEST_F(MemoryCacheTest, FreshReadsAreNotFlaggedStaleAndCarryTheirAge) {
+  auto cache = make();
+  cache.set("k", "v", Ttl::ms(1000));
+  clock_.advance(400);
+  auto entry = cache.get_stale("k", 500);
+  ASSERT_TRUE(entry);
+  EXPECT_FALSE(entry->stale);
+  EXPECT_EQ(entry->age_ms, 400);
+  EXPECT_EQ(cache.stats().hits, 1u);
+  EXPECT_EQ(cache.stats().stale_hits, 0u);
+}
+
+TEST_F(MemoryCacheTest, HitRateCountsStaleHitsAsServed) {
+  auto cache = make();
+  const int64_t t0 = clock_.now_ms();
+  cache.set_entry("k", "v", EntryTimes{t0, t0 + 10, t0 + 100});
+  cache.get("k");       // hit
+  clock_.advance(20);
+  cache.get_stale("k", 50);  // stale hit
+  cache.get("k");            // miss (stale not allowed)
+  EXPECT_EQ(cache.stats().hits, 1u);
+  EXPECT_EQ(cache.stats().stale_hits, 1u);
+  EXPECT_EQ(cache.stats().misses, 1u);
+  EXPECT_DOUBLE_EQ(cache.stats().hit_rate(), 2.0 / 3.0);
+}
+
+TEST_F(MemoryCacheTest, SetsOverwritesAndDeletesAreExact) {
+  auto cache = make();
+  cache.set("k", "1");
+  cache.set("k", "2");
+  cache.set("k", "3");
+  cache.set("j", "1");
+  EXPECT_EQ(cache.stats().sets, 4u);
+  EXPECT_EQ(cache.stats().overwrites, 2u);
+  EXPECT_EQ(cache.stats().entries, 2u);
+  EXPECT_TRUE(cache.erase("k"));
+  EXPECT_EQ(cache.stats().deletes, 1u);
+  EXPECT_EQ(cache.stats().evictions_invalidated, 0u);
+  EXPECT_TRUE(cache.invalidate("j"));
+  EXPECT_EQ(cache.stats().deletes, 1u);
+  EXPECT_EQ(cache.stats().evictions_invalidated, 1u);
+  EXPECT_EQ(cache.stats().bytes, 0u);
+}
+
+TEST_F(MemoryCacheTest, TagsCountInBytesAndAreBounded) {
+  auto cache = make();
+  const std::vector<std::string> tags = {"market", "usd"};
+  ASSERT_TRUE(cache.set_entry("k", "v", EntryTimes{0, kNeverExpires, kNeverExpires}, tags).ok());
+  EXPECT_EQ(cache.stats().bytes, MemoryCache::entry_bytes("k", "v") + 9);
+  EXPECT_EQ(cache.get("k")->tags, tags);
+
+  std::vector<std::string> too_many(MemoryCache::kMaxTagsPerEntry + 1, "t");
+  auto rejected = cache.set_entry("k2", "v", EntryTimes{}, too_many);
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_EQ(rejected.error().category, ErrorCategory::validation);
+  EXPECT_FALSE(cache.set_entry("k2", "v", EntryTimes{}, {std::string(MemoryCache::kMaxTagBytes + 1, 't')}).ok());
+  EXPECT_FALSE(cache.set_entry("k2", "v", EntryTimes{}, {""}).ok());
+  EXPECT_FALSE(cache.peek("k2"));
+  EXPECT_EQ(cache.stats().entries, 1u);
+}
+
+TEST_F(MemoryCacheTest, EraseIfAndEraseTaggedCountAsInvalidations) {
+  auto cache = make();
+  cache.set_entry("price:usd", "1", EntryTimes{0, kNeverExpires, kNeverExpires}, {"market"});
+  cache.set_entry("price:eur", "2", EntryTimes{0, kNeverExpires, kNeverExpires}, {"market"});
+  cache.set_entry("fees:fast", "3", EntryTimes{0, kNeverExpires, kNeverExpires}, {"fees"});
+  cache.set_entry("fees:slow", "4", EntryTimes{0, kNeverExpires, kNeverExpires}, {"fees"});
+  EXPECT_EQ(cache.erase_if([](const std::string& key) { return key == "price:usd"; }), 1u);
+  EXPECT_EQ(cache.erase_tagged("fees"), 2u);
+  EXPECT_EQ(cache.erase_tagged("nothing"), 0u);
+  EXPECT_TRUE(cache.peek("price:eur"));
+  EXPECT_EQ(cache.stats().entries, 1u);
+  EXPECT_EQ(cache.stats().evictions_invalidated, 3u);
+  EXPECT_EQ(cache.stats().deletes, 0u);
+  EXPECT_EQ(cache.stats().bytes, MemoryCache::entry_bytes("price:eur", "2", {"market"}));
+}
+
+TEST_F(MemoryCacheTest, SweepDropsOnlyExpiredEntriesAndIsBounded) {
+  auto cache = make();
+  for (int i = 0; i < 5; ++i) cache.set("old" + std::to_string(i), "v", Ttl::ms(100 + i));
+  for (int i = 0; i < 5; ++i) cache.set("new" + std::to_string(i), "v", Ttl::ms(10000));
+  cache.set("forever", "v", Ttl::no_expiry());
+  clock_.advance(200);
+  EXPECT_EQ(cache.sweep(3), 3u);  // at most 3 checked
+  EXPECT_EQ(cache.stats().entries, 8u);
+  EXPECT_EQ(cache.sweep(100), 2u);  // stops at the first live entry
+  EXPECT_EQ(cache.stats().entries, 6u);
+  EXPECT_EQ(cache.stats().evictions_expired, 5u);
+  EXPECT_EQ(cache.sweep(100), 0u);
+  EXPECT_TRUE(cache.peek("new0"));
+  EXPECT_TRUE(cache.peek("forever"));
+  EXPECT_EQ(cache.sweep(0), 0u);
+}
+
+TEST_F(MemoryCacheTest, SweepKeepsStaleEntriesStillRetained) {
+  auto cache = make();
+  const int64_t t0 = clock_.now_ms();
+  cache.set_entry("k", "v", EntryTimes{t0, t0 + 100, t0 + 1000});
+  clock_.advance(500);
+  EXPECT_EQ(cache.sweep(10), 0u);
+  clock_.advance(500);  // exactly at retain_until
+  EXPECT_EQ(cache.sweep(10), 1u);
+}
+
+TEST_F(MemoryCacheTest, OverwriteMovesTheEntryInTheSweepOrder) {
+  auto cache = make();
+  cache.set("k", "v", Ttl::ms(100));
+  cache.set("k", "w", Ttl::no_expiry());
+  clock_.advance(1000);
+  EXPECT_EQ(cache.sweep(10), 0u);
+  EXPECT_EQ(cache.get("k")->value, "w");
+}
+
+TEST_F(MemoryCacheTest, ClearResetsEverythingIncludingTheSweepIndex) {
+  auto cache = make();
+  cache.set("a", "1", Ttl::ms(10));
+  cache.set("b", "2", Ttl::ms(10));
+  cache.clear();
+  EXPECT_EQ(cache.stats().deletes, 2u);
+  clock_.advance(100);
+  EXPECT_EQ(cache.sweep(10), 0u);
+  cache.set("a", "1", Ttl::ms(10));
+  EXPECT_EQ(cache.stats().entries, 1u);
+}
+
+TEST_F(MemoryCacheTest, RetainUntilBelowFreshUntilIsRaised) {
+  auto cache = make();
+  const int64_t t0 = clock_.now_ms();
+  cache.set_entry("k", "v", EntryTimes{t0, t0 + 500, t0 + 100});
+  clock_.advance(200);
+  auto entry = cache.get("k");
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->retain_until_ms, t0 + 500);
+}
+
 }  // namespace
 }  // namespace ltl
