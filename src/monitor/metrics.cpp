@@ -9,7 +9,33 @@ namespace ltl {
 namespace {
 constexpr double kMinIndexable = 1e-9;
 
-const char* type_name(MetricType type) {
+double gamma_of(double relative_accuracy) {
+  return (1 + relative_accuracy) / (1 - relative_accuracy);
+}
+
+// Recomputes count, min and max of counts whose bins were just derived.
+void settle_bounds(SketchCounts& out, const SketchCounts& source) {
+  out.count = out.zero_count;
+  for (const auto& bin : out.bins) out.count += bin.second;
+  if (out.count == 0) {
+    out.min = out.max = 0;
+    return;
+  }
+  const double gamma = gamma_of(out.relative_accuracy);
+  if (out.bins.empty()) {
+    out.min = out.max = std::min(source.max, kMinIndexable);
+    return;
+  }
+  // Bin i holds values in (gamma^(i-1), gamma^i]: its edges bound what it holds.
+  out.min = out.zero_count ? 0 : std::pow(gamma, out.bins.front().first - 1);
+  out.max = std::pow(gamma, out.bins.back().first);
+  out.min = std::clamp(out.min, source.min, source.max);
+  out.max = std::clamp(out.max, source.min, source.max);
+  if (!source.bins.empty() && out.bins.back().first == source.bins.back().first) out.max = source.max;
+}
+}  // namespace
+
+const char* to_string(MetricType type) {
   switch (type) {
     case MetricType::counter: return "counter";
     case MetricType::gauge: return "gauge";
@@ -17,7 +43,54 @@ const char* type_name(MetricType type) {
   }
   return "gauge";
 }
-}  // namespace
+
+SketchCounts sketch_difference(const SketchCounts& later, const SketchCounts& earlier) {
+  if (earlier.count == 0 || earlier.relative_accuracy != later.relative_accuracy) return later;
+  SketchCounts out;
+  out.relative_accuracy = later.relative_accuracy;
+  out.bins = later.bins;
+  for (const auto& [index, n] : earlier.bins) {
+    // Where the earlier bin's counts are now: itself, or the bin a collapse folded it into.
+    auto it = std::lower_bound(out.bins.begin(), out.bins.end(), index,
+                               [](const std::pair<int, uint64_t>& bin, int i) { return bin.first < i; });
+    if (it == out.bins.end()) continue;
+    it->second -= std::min(it->second, n);
+  }
+  out.bins.erase(std::remove_if(out.bins.begin(), out.bins.end(),
+                                [](const std::pair<int, uint64_t>& bin) { return bin.second == 0; }),
+                 out.bins.end());
+  out.zero_count = later.zero_count - std::min(later.zero_count, earlier.zero_count);
+  out.sum = std::max(0.0, later.sum - earlier.sum);
+  settle_bounds(out, later);
+  if (out.count == 0) out.sum = 0;
+  return out;
+}
+
+SketchCounts sketch_sum(const SketchCounts& a, const SketchCounts& b) {
+  if (b.count == 0) return a;
+  if (a.count == 0) return b;
+  SketchCounts out;
+  out.relative_accuracy = a.relative_accuracy;
+  out.count = a.count + b.count;
+  out.zero_count = a.zero_count + b.zero_count;
+  out.sum = a.sum + b.sum;
+  out.min = std::min(a.min, b.min);
+  out.max = std::max(a.max, b.max);
+  out.bins.reserve(a.bins.size() + b.bins.size());
+  size_t i = 0, j = 0;
+  while (i < a.bins.size() || j < b.bins.size()) {
+    if (j == b.bins.size() || (i < a.bins.size() && a.bins[i].first < b.bins[j].first)) {
+      out.bins.push_back(a.bins[i++]);
+    } else if (i == a.bins.size() || b.bins[j].first < a.bins[i].first) {
+      out.bins.push_back(b.bins[j++]);
+    } else {
+      out.bins.emplace_back(a.bins[i].first, a.bins[i].second + b.bins[j].second);
+      ++i;
+      ++j;
+    }
+  }
+  return out;
+}
 
 LatencySketch::LatencySketch(double relative_accuracy, size_t max_bins)
     : relative_accuracy_(relative_accuracy),
@@ -77,6 +150,34 @@ void LatencySketch::merge(const LatencySketch& other) {
   collapse_to_bound();
 }
 
+void LatencySketch::merge(const SketchCounts& counts) {
+  if (counts.count == 0 || counts.relative_accuracy != relative_accuracy_) return;
+  if (count_ == 0) {
+    min_ = counts.min;
+    max_ = counts.max;
+  } else {
+    min_ = std::min(min_, counts.min);
+    max_ = std::max(max_, counts.max);
+  }
+  count_ += counts.count;
+  sum_ += counts.sum;
+  zero_count_ += counts.zero_count;
+  for (const auto& [index, n] : counts.bins) bins_[index] += n;
+  collapse_to_bound();
+}
+
+SketchCounts LatencySketch::counts() const {
+  SketchCounts out;
+  out.relative_accuracy = relative_accuracy_;
+  out.count = count_;
+  out.zero_count = zero_count_;
+  out.sum = sum_;
+  out.min = min();
+  out.max = max();
+  out.bins.assign(bins_.begin(), bins_.end());
+  return out;
+}
+
 double LatencySketch::quantile(double q) const {
   if (count_ == 0) return 0;
   q = std::clamp(q, 0.0, 1.0);
@@ -93,17 +194,22 @@ double LatencySketch::quantile(double q) const {
 
 void MetricsRegistry::declare(const std::string& name, MetricType type, std::string help,
                               std::string unit) {
-  families_.try_emplace(name, Family{type, std::move(help), std::move(unit), {}, {}});
+  families_.try_emplace(name, MetricFamily{type, std::move(help), std::move(unit), {}, {}});
 }
 
-MetricsRegistry::Family* MetricsRegistry::family(const std::string& name, MetricType expected) {
+const MetricFamily* MetricsRegistry::find_family(const std::string& name) const {
+  auto it = families_.find(name);
+  return it == families_.end() ? nullptr : &it->second;
+}
+
+MetricFamily* MetricsRegistry::family(const std::string& name, MetricType expected) {
   auto it = families_.find(name);
   if (it == families_.end() || it->second.type != expected) return nullptr;
   return &it->second;
 }
 
 void MetricsRegistry::add(const std::string& name, const Labels& labels, double amount) {
-  Family* f = family(name, MetricType::counter);
+  MetricFamily* f = family(name, MetricType::counter);
   if (f == nullptr || amount < 0) return;
   auto it = f->values.find(labels);
   if (it == f->values.end()) {
@@ -117,7 +223,7 @@ void MetricsRegistry::add(const std::string& name, const Labels& labels, double 
 }
 
 void MetricsRegistry::set(const std::string& name, const Labels& labels, double value) {
-  Family* f = family(name, MetricType::gauge);
+  MetricFamily* f = family(name, MetricType::gauge);
   if (f == nullptr) return;
   if (f->values.size() >= kMaxSeriesPerFamily && !f->values.count(labels)) {
     ++dropped_series_;
@@ -127,7 +233,7 @@ void MetricsRegistry::set(const std::string& name, const Labels& labels, double 
 }
 
 void MetricsRegistry::observe(const std::string& name, const Labels& labels, double value) {
-  Family* f = family(name, MetricType::histogram);
+  MetricFamily* f = family(name, MetricType::histogram);
   if (f == nullptr) return;
   auto it = f->sketches.find(labels);
   if (it == f->sketches.end()) {
@@ -174,7 +280,7 @@ nlohmann::json MetricsRegistry::snapshot(int64_t now_ms) const {
                          {"p99", sketch.quantile(0.99)}});
     }
     metrics.push_back({{"name", name},
-                       {"type", type_name(f.type)},
+                       {"type", to_string(f.type)},
                        {"help", f.help},
                        {"unit", f.unit},
                        {"samples", std::move(samples)}});

@@ -14,6 +14,25 @@ namespace ltl {
 
 using Labels = std::vector<std::pair<std::string, std::string>>;
 
+// A frozen copy of a sketch's counts: compact (a sorted vector, not a map) so that
+// histories can keep several of them per series.
+struct SketchCounts {
+  double relative_accuracy = 0.01;
+  uint64_t count = 0;
+  uint64_t zero_count = 0;
+  double sum = 0;
+  double min = 0;
+  double max = 0;
+  std::vector<std::pair<int, uint64_t>> bins;  // ascending bin index
+};
+
+// The observations in `later` that were not yet in `earlier`, where both were taken from
+// one sketch (earlier first). Bins folded away by collapsing in between are charged to
+// the bin they were folded into; min and max become the edges of the outermost bins.
+SketchCounts sketch_difference(const SketchCounts& later, const SketchCounts& earlier);
+// The counts of both, bin by bin (same relative accuracy expected).
+SketchCounts sketch_sum(const SketchCounts& a, const SketchCounts& b);
+
 // A DDSketch-style quantile sketch: log-spaced bins with a relative-error
 // guarantee, mergeable when accuracies match, bounded by collapsing the
 // lowest bins (the tail we report stays exact to the guarantee).
@@ -23,6 +42,9 @@ class LatencySketch {
 
   void add(double value);
   void merge(const LatencySketch& other);
+  // Adds frozen counts (ignored when their relative accuracy differs: bins would not line up).
+  void merge(const SketchCounts& counts);
+  SketchCounts counts() const;
   // Value at quantile q in [0, 1]; 0 when empty.
   double quantile(double q) const;
 
@@ -52,6 +74,18 @@ class LatencySketch {
 
 enum class MetricType { counter, gauge, histogram };
 
+const char* to_string(MetricType type);
+
+// One declared metric and its series. Counters and gauges live in `values`,
+// histograms in `sketches`.
+struct MetricFamily {
+  MetricType type;
+  std::string help;
+  std::string unit;
+  std::map<Labels, double> values;
+  std::map<Labels, LatencySketch> sketches;
+};
+
 class MetricsRegistry {
  public:
   static constexpr size_t kMaxSeriesPerFamily = 256;
@@ -72,17 +106,15 @@ class MetricsRegistry {
 
   nlohmann::json snapshot(int64_t now_ms) const;
 
- private:
-  struct Family {
-    MetricType type;
-    std::string help;
-    std::string unit;
-    std::map<Labels, double> values;
-    std::map<Labels, LatencySketch> sketches;
-  };
-  Family* family(const std::string& name, MetricType expected);
+  // Read access for exporters, histories and reports: every family by name (sorted).
+  const std::map<std::string, MetricFamily>& families() const { return families_; }
+  // One family, or nullptr when it was never declared.
+  const MetricFamily* find_family(const std::string& name) const;
 
-  std::map<std::string, Family> families_;
+ private:
+  MetricFamily* family(const std::string& name, MetricType expected);
+
+  std::map<std::string, MetricFamily> families_;
   uint64_t dropped_series_ = 0;
 };
 

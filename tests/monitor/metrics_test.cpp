@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -75,6 +76,115 @@ TEST(LatencySketch, EmptyAndEdgeValues) {
   EXPECT_NEAR(sketch.quantile(1), 5, 0.05);
   EXPECT_EQ(sketch.min(), 0);
   EXPECT_EQ(sketch.max(), 5);
+}
+
+std::vector<double> draw(const char* shape, size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> uniform(1, 1000);
+  std::exponential_distribution<double> exponential(1.0 / 200);  // mean 200 ms
+  std::normal_distribution<double> fast(40, 5), slow(900, 80);
+  std::bernoulli_distribution pick_slow(0.3);
+  std::vector<double> out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    std::string s = shape;
+    if (s == "uniform") out.push_back(uniform(rng));
+    else if (s == "exponential") out.push_back(exponential(rng) + 0.5);
+    else out.push_back(std::max(1.0, pick_slow(rng) ? slow(rng) : fast(rng)));  // bimodal
+  }
+  return out;
+}
+
+TEST(LatencySketch, UniformExponentialAndBimodalWithinTwoPercent) {
+  for (const char* shape : {"uniform", "exponential", "bimodal"}) {
+    SCOPED_TRACE(shape);
+    std::vector<double> values = draw(shape, 50000, 11);
+    LatencySketch sketch;
+    for (double v : values) sketch.add(v);
+    expect_within_relative_error(sketch, values);
+    EXPECT_NEAR(sketch.quantile(0.5), exact_quantile(values, 0.5), exact_quantile(values, 0.5) * 0.02);
+  }
+}
+
+TEST(LatencySketch, BoundedAfterAMillionSamples) {
+  std::vector<double> values = draw("exponential", 1000000, 5);
+  LatencySketch sketch;
+  for (double v : values) sketch.add(v);
+  EXPECT_EQ(sketch.count(), 1000000u);
+  // A 1% sketch needs ~ln(max/min)/ln(1.0202) bins, whatever the sample count.
+  EXPECT_LE(sketch.bin_count(), 1000u);
+  expect_within_relative_error(sketch, values);
+  for (int round = 0; round < 3; ++round)
+    for (double v : values) sketch.add(v);
+  EXPECT_LE(sketch.bin_count(), 1000u);
+  EXPECT_EQ(sketch.count(), 4000000u);
+}
+
+TEST(SketchCounts, DifferenceHoldsOnlyTheNewObservations) {
+  std::vector<double> before = draw("uniform", 20000, 1);
+  std::vector<double> after = draw("bimodal", 20000, 2);
+  LatencySketch sketch;
+  for (double v : before) sketch.add(v);
+  SketchCounts earlier = sketch.counts();
+  for (double v : after) sketch.add(v);
+  SketchCounts delta = sketch_difference(sketch.counts(), earlier);
+  EXPECT_EQ(delta.count, after.size());
+  double sum = 0;
+  for (double v : after) sum += v;
+  EXPECT_NEAR(delta.sum, sum, sum * 1e-9);
+  LatencySketch window;
+  window.merge(delta);
+  expect_within_relative_error(window, after);
+  EXPECT_LE(window.min(), *std::min_element(after.begin(), after.end()) * 1.0001);
+  EXPECT_GE(window.max(), *std::max_element(after.begin(), after.end()) * 0.98);
+}
+
+TEST(SketchCounts, DifferenceSurvivesCollapsedBins) {
+  LatencySketch sketch(0.01, 64);
+  for (int i = 1; i <= 64; ++i) sketch.add(std::pow(1.0202, i));  // 64 bins: full
+  SketchCounts earlier = sketch.counts();
+  for (int i = 65; i <= 96; ++i) sketch.add(std::pow(1.0202, i));  // folds the 32 lowest bins
+  EXPECT_LE(sketch.bin_count(), 64u);
+  SketchCounts delta = sketch_difference(sketch.counts(), earlier);
+  EXPECT_EQ(delta.count, 32u);
+  LatencySketch window;
+  window.merge(delta);
+  EXPECT_NEAR(window.quantile(0.5), std::pow(1.0202, 80), std::pow(1.0202, 80) * 0.03);
+}
+
+TEST(SketchCounts, SumAndMergeAgreeWithAddingEverything) {
+  LatencySketch a, b, all;
+  for (int i = 1; i <= 500; ++i) {
+    (i % 3 ? a : b).add(i);
+    all.add(i);
+  }
+  SketchCounts sum = sketch_sum(a.counts(), b.counts());
+  EXPECT_EQ(sum.count, all.count());
+  LatencySketch rebuilt;
+  rebuilt.merge(sum);
+  for (double q : {0.1, 0.5, 0.95}) EXPECT_DOUBLE_EQ(rebuilt.quantile(q), all.quantile(q));
+  EXPECT_EQ(rebuilt.min(), 1);
+  EXPECT_EQ(rebuilt.max(), 500);
+  LatencySketch other_accuracy(0.05);
+  other_accuracy.merge(sum);  // bins would not line up: ignored
+  EXPECT_EQ(other_accuracy.count(), 0u);
+}
+
+TEST(MetricsRegistry, FamiliesAreReadableForExporters) {
+  MetricsRegistry registry;
+  registry.declare("b_gauge", MetricType::gauge, "B.", "1");
+  registry.declare("a_hist", MetricType::histogram, "A.", "ms");
+  registry.observe("a_hist", {{"p", "x"}}, 3);
+  std::vector<std::string> names;
+  for (const auto& [name, family] : registry.families()) names.push_back(name);
+  EXPECT_EQ(names, (std::vector<std::string>{"a_hist", "b_gauge"}));
+  const MetricFamily* family = registry.find_family("a_hist");
+  ASSERT_NE(family, nullptr);
+  EXPECT_EQ(family->type, MetricType::histogram);
+  EXPECT_EQ(family->unit, "ms");
+  EXPECT_EQ(family->sketches.size(), 1u);
+  EXPECT_EQ(registry.find_family("missing"), nullptr);
+  EXPECT_STREQ(to_string(MetricType::counter), "counter");
 }
 
 TEST(MetricsRegistry, CountersGaugesAndHistogramsBySeries) {
