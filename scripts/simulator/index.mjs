@@ -8,6 +8,7 @@ import { FaultTable, faultResponse, parseFault } from './faults.mjs';
 import { DEFAULT_START_MS, Model } from './model.mjs';
 import { httpDate, toResponse } from './responses.mjs';
 import { baseUrls, isFaultTarget, matchRequest, routeTable } from './routes.mjs';
+import { attachWebSocket } from './websocket.mjs';
 
 export { SimulatorInputError };
 
@@ -106,7 +107,9 @@ export async function startSimulator({ port = 0, host = '127.0.0.1', seed = 1, c
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://simulator.invalid');
     try {
-      if (url.pathname === '/__sim' || url.pathname.startsWith('/__sim/')) {
+      if (url.pathname === '/__sim/websocket' || url.pathname.startsWith('/__sim/websocket/')) {
+        webSockets.handleControl(req, res, url).catch((error) => fail(res, error));
+      } else if (url.pathname === '/__sim' || url.pathname.startsWith('/__sim/')) {
         handleControl(req, res, url, api).catch((error) => fail(res, error));
       } else {
         serveProvider(req, res, url);
@@ -116,7 +119,13 @@ export async function startSimulator({ port = 0, host = '127.0.0.1', seed = 1, c
     }
   });
 
-  const boundPort = await listen(server, port, host);
+  // mempool.space serves its WebSocket under the API base: https://mempool.space/api → /api/v1/ws.
+  const webSocketPath = `${baseUrls('').MEMPOOL_API_URL}/v1/ws`;
+  const webSockets = await attachWebSocket({ server, path: webSocketPath, model, now, tick: clock === 'real' });
+  const boundPort = await listen(server, port, host).catch((error) => {
+    webSockets.close();
+    throw error;
+  });
   const url = `http://${urlHost(host)}:${boundPort}`;
   let closing;
 
@@ -124,6 +133,8 @@ export async function startSimulator({ port = 0, host = '127.0.0.1', seed = 1, c
     url,
     port: boundPort,
     baseUrls: baseUrls(url),
+    webSocketUrl: `ws://${urlHost(host)}:${boundPort}${webSocketPath}`,
+    ...webSockets.api,
     setFault(route, fault) {
       if (!isFaultTarget(route)) {
         throw new SimulatorInputError('route', 'expected a route id from GET /__sim/routes, "<provider>.unknown", "<provider>.*" or "*"');
@@ -146,6 +157,7 @@ export async function startSimulator({ port = 0, host = '127.0.0.1', seed = 1, c
       if (clock !== 'manual') throw new SimulatorInputError('clock', 'expected a simulator started with clock "manual" to advance()');
       if (!Number.isSafeInteger(ms) || ms < 0) throw new SimulatorInputError('ms', 'expected a non-negative integer number of milliseconds');
       manualNow += ms;
+      webSockets.update(); // push what the move changed to WebSocket clients
       return manualNow;
     },
     now,
@@ -158,6 +170,7 @@ export async function startSimulator({ port = 0, host = '127.0.0.1', seed = 1, c
       closing ??= new Promise((resolve) => {
         for (const timer of timers) clearTimeout(timer);
         timers.clear();
+        webSockets.close(); // upgraded sockets are not among the server's connections
         server.close(() => resolve());
         server.closeAllConnections(); // includes hanging requests and keep-alive sockets
       });
