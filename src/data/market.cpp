@@ -19,6 +19,7 @@ void to_json(nlohmann::json& out, const PriceQuote& quote) {
                        {"market_cap", optional_number(quote.market_cap)},
                        {"volume_24h", optional_number(quote.volume_24h)},
                        {"change_24h_pct", optional_number(quote.change_24h_pct)},
+                       {"change_since_utc_midnight_pct", optional_number(quote.change_since_utc_midnight_pct)},
                        {"source", quote.source},
                        {"as_of", quote.as_of_ms}};
 }
@@ -29,6 +30,7 @@ void from_json(const nlohmann::json& in, PriceQuote& quote) {
   quote.market_cap = read_optional(in, "market_cap");
   quote.volume_24h = read_optional(in, "volume_24h");
   quote.change_24h_pct = read_optional(in, "change_24h_pct");
+  quote.change_since_utc_midnight_pct = read_optional(in, "change_since_utc_midnight_pct");  // absent in older entries
   quote.source = in.at("source").get<std::string>();
   quote.as_of_ms = in.at("as_of").get<int64_t>();
 }

@@ -16,6 +16,8 @@ struct PriceQuote {
   std::optional<double> market_cap;
   std::optional<double> volume_24h;
   std::optional<double> change_24h_pct;
+  // Kraken only: change from the UTC day's opening price, which is not a 24 h change.
+  std::optional<double> change_since_utc_midnight_pct;
   std::string source;    // provider id
   int64_t as_of_ms = 0;  // provider's own timestamp when it has one
 };

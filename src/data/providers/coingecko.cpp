@@ -63,4 +63,46 @@ Result<PriceQuote> parse_simple_price(std::string_view body, const std::string& 
   return quote;
 }
 
+std::string coins_markets_path(const std::string& currency) {
+  return "/coins/markets?vs_currency=" + currency + "&ids=bitcoin";
+}
+
+Result<PriceQuote> parse_coins_markets(std::string_view body, const std::string& currency,
+                                       int64_t fetched_at_ms) {
+  auto parsed = parse_json_body(body, kProvider, kOperation);
+  if (!parsed.ok()) return parsed.error();
+  FieldReader fields(kProvider, kOperation);
+  const nlohmann::json* root = fields.array(&parsed.value(), "body");
+  if (!fields.ok()) return fields.error();
+  const nlohmann::json* coin = nullptr;
+  std::string path;
+  for (size_t i = 0; i < root->size() && coin == nullptr; ++i) {
+    const nlohmann::json* id = FieldReader::member(&(*root)[i], "id");
+    if (id != nullptr && *id == "bitcoin") {
+      coin = &(*root)[i];
+      path = "[" + std::to_string(i) + "].";
+    }
+  }
+  if (coin == nullptr) return field_error(kProvider, kOperation, "bitcoin", "missing; no entry with id \"bitcoin\"");
+
+  constexpr auto kNumber = NumberEncoding::json_number;
+  auto member = [&](const char* key) { return FieldReader::member(coin, key); };
+  PriceQuote quote;
+  quote.currency = currency;
+  quote.source = kProvider;
+  quote.price = fields.positive(member("current_price"), path + "current_price", kNumber);
+  quote.market_cap = fields.optional_number(member("market_cap"), path + "market_cap", kNumber, kNonNegative);
+  quote.volume_24h = fields.optional_number(member("total_volume"), path + "total_volume", kNumber, kNonNegative);
+  quote.change_24h_pct = fields.optional_number(member("price_change_percentage_24h"),
+                                                path + "price_change_percentage_24h", kNumber, {-100, 1e9});
+  auto updated = fields.optional_string(member("last_updated"), path + "last_updated", 64);
+  quote.as_of_ms = fetched_at_ms;
+  if (updated) {
+    if (auto ms = parse_iso8601_utc_ms(*updated)) quote.as_of_ms = *ms;
+    else fields.fail(path + "last_updated", "got \"" + printable_prefix(*updated) + "\"; expected an ISO-8601 UTC time");
+  }
+  if (!fields.ok()) return fields.error();
+  return quote;
+}
+
 }  // namespace ltl::providers::coingecko

@@ -1,0 +1,32 @@
+#include "data/market.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace ltl {
+namespace {
+
+using nlohmann::json;
+
+TEST(PriceQuoteJson, ChangeSinceUtcMidnightRoundTripsAndMayBeAbsentInOlderEntries) {
+  PriceQuote quote;
+  quote.price = 84036;
+  quote.currency = "usd";
+  quote.change_since_utc_midnight_pct = -0.4;
+  quote.source = "kraken";
+  quote.as_of_ms = 1767229380123;
+  const json written = quote;
+  EXPECT_EQ(written.at("change_since_utc_midnight_pct"), -0.4);
+  EXPECT_TRUE(written.at("change_24h_pct").is_null());
+  PriceQuote back = written.get<PriceQuote>();
+  EXPECT_EQ(back.change_since_utc_midnight_pct, -0.4);
+  EXPECT_FALSE(back.change_24h_pct.has_value());
+
+  // A cache entry written before the field existed still reads, as missing.
+  json older = written;
+  older.erase("change_since_utc_midnight_pct");
+  EXPECT_FALSE(older.get<PriceQuote>().change_since_utc_midnight_pct.has_value());
+}
+
+}  // namespace
+}  // namespace ltl
