@@ -22,6 +22,13 @@ native_failed=$(sed -nE 's/.* ([0-9]+) tests failed out of [0-9]+/\1/p' "$result
 native_total=${native_total:-0}
 native_failed=${native_failed:-1}
 
+# Fuzzing: every parser family briefly (scripts/fuzz.sh N runs longer); one result per target.
+bash scripts/fuzz.sh 2 2>&1 | tee "$results/fuzz.log" | grep -E '^fuzz '
+fuzz_passed=$(grep -cE '^fuzz .*: ok' "$results/fuzz.log")
+fuzz_failed=$(grep -cE '^fuzz .*: FAILED' "$results/fuzz.log")
+# A fuzz run that could not build or start counts as a failure.
+[ "$fuzz_passed" -eq 0 ] && [ "$fuzz_failed" -eq 0 ] && fuzz_failed=1
+
 # JS suites: Node (package + simulator), workerd (Miniflare), Chromium (playwright-core).
 mapfile -t js_tests < <(find tests/js -name '*.test.mjs' | sort)
 node --test --test-concurrency=1 \
@@ -38,5 +45,6 @@ js_failed=${js_failed:-0}
 
 echo
 echo "native (ctest): $((native_total - native_failed)) passed, $native_failed failed"
+echo "fuzz (libFuzzer): $fuzz_passed passed, $fuzz_failed failed"
 echo "js (node --test): $js_passed passed, $js_failed failed"
-summary $((native_total - native_failed + js_passed)) $((native_failed + js_failed))
+summary $((native_total - native_failed + fuzz_passed + js_passed)) $((native_failed + fuzz_failed + js_failed))

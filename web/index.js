@@ -3,6 +3,8 @@
 // the host has none, and turns the core's callbacks into promises.
 import createLtlModule from '../wasm/dist/bitcoin-ltl.mjs';
 import { createFetchXMLHttpRequest } from './xhr-fetch.js';
+import { createRealtime, mempoolWebSocketUrl } from './realtime.js';
+import { bridgeStore, createStore, detectStoreKind } from './storage/index.js';
 
 const WASM_FILE = 'bitcoin-ltl.wasm';
 
@@ -68,33 +70,185 @@ async function wasmLoadOptions(options) {
   return { locateFile: () => url.href };
 }
 
+// Routes of the core (src/integration/data_sources.cpp), as JS methods.
+const ROUTES = Object.freeze(['price', 'market', 'network', 'fees', 'mempool', 'tip', 'blocks', 'difficulty', 'hashrate', 'sentiment']);
+const EVENT_TYPES = Object.freeze(['alert', 'breaker', 'health', 'config', 'warm']);
+const MAX_LISTENERS = 64;
+const LAG_INTERVAL_MS = 1000;
+
 class Client {
   #native;
   #pending = new Set();
+  #listeners = new Map(EVENT_TYPES.map((type) => [type, new Set()]));
+  #realtime = null;
+  #realtimeOptions;
+  #store;
+  #lagTimer = null;
+  #longTaskObserver = null;
 
-  constructor(native) {
+  constructor(native, { store = null, realtime = {} } = {}) {
     this.#native = native;
+    this.#store = store;
+    this.#realtimeOptions = realtime;
+    native.setEventListener((eventJson) => this.#dispatch(JSON.parse(eventJson)));
+    this.#watchHost();
+    /** The memory tier as a synchronous key-value cache (strings; ttlMs < 0 = no expiry). */
+    this.cache = Object.freeze({
+      get: (key) => (this.#alive().cacheHas(String(key)) ? this.#native.cacheGet(String(key)) : undefined),
+      has: (key) => this.#alive().cacheHas(String(key)),
+      set: (key, value, { ttlMs = 30000 } = {}) => {
+        if (typeof ttlMs !== 'number' || Number.isNaN(ttlMs) || ttlMs < 0) {
+          throw new LtlError({ category: 'validation', severity: 'low', operation: 'cache.set', message: `ttlMs: got ${ttlMs}; expected ms >= 0 or Infinity` });
+        }
+        return this.#alive().cacheSet(String(key), String(value), ttlMs === Infinity ? -1 : ttlMs);
+      },
+      stats: () => this.#parse(this.#alive().cacheStats()),
+    });
   }
 
-  price(currency = 'usd') {
-    return this.#call((done) => this.#native.price(String(currency), done));
+  /** Any route with its parameters, e.g. request('price', { currency: 'eur' }). */
+  request(route, params = {}) {
+    return this.#call((done) => this.#native.request(String(route), JSON.stringify(params ?? {}), done));
   }
 
-  async health() {
-    return this.#parse(this.#alive().health());
+  price(currency = 'usd') { return this.request('price', { currency }); }
+  market(currency = 'usd') { return this.request('market', { currency }); }
+  network() { return this.request('network'); }
+  fees() { return this.request('fees'); }
+  mempool() { return this.request('mempool'); }
+  tip() { return this.request('tip'); }
+  blocks() { return this.request('blocks'); }
+  difficulty() { return this.request('difficulty'); }
+  hashrate() { return this.request('hashrate'); }
+  sentiment() { return this.request('sentiment'); }
+
+  async health() { return this.#parse(this.#alive().health()); }
+  async metrics() { return this.#parse(this.#alive().metrics()); }
+  /** Prometheus text exposition 0.0.4. */
+  async metricsText() {
+    const text = this.#alive().prometheus();
+    if (text.startsWith('{"error"')) throw LtlError.fromJSON(text);
+    return text;
+  }
+  async history() { return this.#parse(this.#alive().history()); }
+  async alerts() { return this.#parse(this.#alive().alerts()); }
+  async report({ windowMs = 3600000 } = {}) {
+    if (!Number.isFinite(windowMs) || windowMs <= 0) {
+      throw new LtlError({ category: 'validation', severity: 'low', operation: 'report', message: `windowMs: got ${windowMs}; expected a positive number of ms` });
+    }
+    return this.#parse(this.#alive().report(windowMs));
+  }
+  async errors() { return this.#parse(this.#alive().errors()); }
+  async config() { return this.#parse(this.#alive().config()); }
+
+  /** Applies env-style keys at run time; rejects the whole update on any bad value. */
+  async updateConfig(overrides) {
+    return this.#parse(this.#alive().updateConfig(JSON.stringify(overrides ?? {})));
   }
 
-  async metrics() {
-    return this.#parse(this.#alive().metrics());
+  /** Invalidation in every tier: { key } exact, { glob } with * and ?, or { tag } (a route name). */
+  invalidate(what = {}) {
+    const [how] = ['key', 'glob', 'tag'].filter((name) => typeof what[name] === 'string');
+    if (!how) {
+      return Promise.reject(new LtlError({ category: 'validation', severity: 'low', operation: 'invalidate', message: 'invalidate: expected { key }, { glob } or { tag } with a string' }));
+    }
+    return this.#call((done) => this.#native.invalidate(how, what[how], done));
+  }
+
+  /** Alerts, breaker transitions, health and config changes as they happen. Returns unsubscribe. */
+  on(type, callback) {
+    const set = this.#listeners.get(type);
+    if (!set) throw new LtlError({ category: 'validation', severity: 'low', operation: 'on', message: `type: got ${String(type).slice(0, 32)}; expected one of ${EVENT_TYPES.join(', ')}` });
+    if (typeof callback !== 'function') throw new TypeError('on: callback must be a function');
+    if (set.size >= MAX_LISTENERS) throw new LtlError({ category: 'validation', severity: 'low', operation: 'on', message: `too many ${type} listeners (max ${MAX_LISTENERS})` });
+    set.add(callback);
+    return () => set.delete(callback);
+  }
+
+  /**
+   * Real-time updates: 'blocks' | 'fees' | 'mempool' | 'price'. Fed by the mempool.space
+   * WebSocket where the host has one, else by polling; new data also refreshes the cache.
+   */
+  subscribe(topic, callback) {
+    this.#alive();
+    if (!this.#realtime) this.#realtime = this.#startRealtime();
+    return this.#realtime.subscribe(topic, callback);
+  }
+
+  realtimeState() {
+    return this.#realtime ? this.#realtime.state() : { mode: 'idle', connected: false };
   }
 
   close() {
     if (!this.#native) return;
+    this.#realtime?.close();
+    this.#realtime = null;
+    if (this.#lagTimer) clearInterval(this.#lagTimer);
+    this.#longTaskObserver?.disconnect();
+    this.#native.stop();
     this.#native.delete();
     this.#native = null;
+    this.#store?.close?.();
     const closed = new LtlError({ category: 'internal', severity: 'low', message: 'client closed', operation: 'close' });
     for (const reject of this.#pending) reject(closed);
     this.#pending.clear();
+  }
+
+  /** Called by the persistent-store bridge with an adapter's answer. */
+  storeDone(id, errorJson, resultJson) {
+    this.#native?.storeDone(id, errorJson, resultJson);
+  }
+
+  #startRealtime() {
+    const options = this.#realtimeOptions;
+    const ingest = (route, data, source) => {
+      const error = this.#native?.ingest(route, JSON.stringify(data), source);
+      if (error) options.onError?.(LtlError.fromJSON(error));
+    };
+    return createRealtime({
+      ...options,
+      poll: {
+        blocks: async () => ({ height: (await this.tip()).height }),
+        fees: async () => stripProvenance(await this.fees()),
+        mempool: async () => stripProvenance(await this.mempool()),
+        price: async () => stripProvenance(await this.price(options.currency ?? 'usd')),
+        ...options.poll,
+      },
+      onUpdate(update) {
+        // What the socket pushes goes into the cache, so the next request is served fresh.
+        if (update.source !== 'websocket') return;
+        if (update.topic === 'fees') ingest('fees', update.data, 'mempool-websocket');
+        if (update.topic === 'blocks' && Number.isInteger(update.data?.height)) {
+          ingest('tip', { height: update.data.height, hash: update.data.hash ?? null }, 'mempool-websocket');
+        }
+        options.onUpdate?.(update);
+      },
+    });
+  }
+
+  // Event-loop lag (and long tasks where the host reports them) as host metrics.
+  #watchHost() {
+    let expected = performance.now() + LAG_INTERVAL_MS;
+    this.#lagTimer = setInterval(() => {
+      const now = performance.now();
+      this.#native?.setHostGauge('ltl_event_loop_lag_ms', Math.max(0, now - expected));
+      expected = now + LAG_INTERVAL_MS;
+    }, LAG_INTERVAL_MS);
+    this.#lagTimer.unref?.(); // never keeps a Node process alive
+    if (typeof PerformanceObserver === 'function' && PerformanceObserver.supportedEntryTypes?.includes('longtask')) {
+      this.#longTaskObserver = new PerformanceObserver((list) => this.#native?.addHostCounter('ltl_long_tasks_total', list.getEntries().length));
+      this.#longTaskObserver.observe({ type: 'longtask' });
+    }
+  }
+
+  #dispatch(event) {
+    for (const callback of this.#listeners.get(event.type) ?? []) {
+      try {
+        callback(event);
+      } catch (err) {
+        queueMicrotask(() => { throw err; }); // reported by the host, never breaks the core
+      }
+    }
   }
 
   #alive() {
@@ -104,7 +258,7 @@ class Client {
 
   #parse(text) {
     const value = JSON.parse(text);
-    if (value.error) throw new LtlError(value.error);
+    if (value && value.error && typeof value.error === 'object' && value.error.category) throw new LtlError(value.error);
     return value;
   }
 
@@ -122,6 +276,13 @@ class Client {
   }
 }
 
+const PROVENANCE = ['source', 'as_of', 'fetched_at', 'age_ms', 'stale', 'expires_at', 'cache', 'failed', 'stale_reason'];
+function stripProvenance(value) {
+  const out = { ...value };
+  for (const key of PROVENANCE) delete out[key];
+  return out;
+}
+
 /**
  * Loads the module and returns a configured client.
  * @param {import('./index.d.ts').LtlConfig} config env-style keys (see README)
@@ -134,12 +295,42 @@ export async function createClient(config = {}, options = {}) {
     moduleArg.XMLHttpRequest = createFetchXMLHttpRequest(fetchImpl);
   }
   const module = await createLtlModule(moduleArg);
+  const store = persistentStore(config, options);
+  let client = null;
+  const host = store ? bridgeStore(store, (id, errorJson, resultJson) => client?.storeDone(id, errorJson, resultJson)) : null;
   // options.now: an injected wall clock (unix ms), for tests and simulations.
-  const native = new module.Client(typeof options.now === 'function' ? options.now : undefined);
+  const native = new module.Client(typeof options.now === 'function' ? options.now : undefined, host);
   const error = native.configure(JSON.stringify(config));
   if (error) {
     native.delete();
+    store?.close?.();
     throw LtlError.fromJSON(error);
   }
-  return new Client(native);
+  const mempoolApi = config.MEMPOOL_API_URL ?? 'https://mempool.space/api';
+  const realtimeEnabled = String(config.REALTIME_ENABLED ?? 'true') !== 'false' && String(config.REALTIME_ENABLED) !== '0';
+  const realtime = {
+    url: realtimeEnabled ? (config.MEMPOOL_WS_URL || mempoolWebSocketUrl(mempoolApi)) : null,
+    WebSocket: options.WebSocket ?? globalThis.WebSocket,
+    ...options.realtime,
+  };
+  client = new Client(native, { store, realtime });
+  return client;
+}
+
+// The persistent tier for this host: options.store (an adapter, or 'none'), else CACHE_PERSISTENT:
+// auto → IndexedDB in browsers, the Cache API in workerd, none in Node (memory only).
+function persistentStore(config, options) {
+  if (options.store === 'none' || options.store === null) return null;
+  if (options.store && typeof options.store === 'object') return options.store;
+  const kind = config.CACHE_PERSISTENT ?? 'auto';
+  // Anything else is left to the core's validation, which names the key and the choices.
+  if (!['auto', 'indexeddb', 'cache-api', 'kv'].includes(kind)) return null;
+  const adapterOptions = {
+    now: typeof options.now === 'function' ? options.now : undefined,
+    compressionThresholdBytes: config.CACHE_COMPRESS_THRESHOLD !== undefined ? Number(config.CACHE_COMPRESS_THRESHOLD) : undefined,
+    namespace: options.kvNamespace,
+  };
+  const chosen = kind === 'auto' ? detectStoreKind(adapterOptions) : kind;
+  if (chosen === 'memory') return null; // a second in-process copy would add nothing
+  return createStore(chosen, adapterOptions);
 }

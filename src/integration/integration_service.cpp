@@ -1,242 +1,818 @@
 #include "integration/integration_service.h"
 
 #include <algorithm>
+#include <cmath>
 
-#include <nlohmann/json.hpp>
-
-#include "data/providers/coingecko.h"
-#include "resilience/classify.h"
+#include "data/network.h"
+#include "monitor/prometheus.h"
+#include "monitor/report.h"
 
 namespace ltl {
 namespace {
 
 using nlohmann::json;
-namespace coingecko = providers::coingecko;
 
-constexpr const char* kRoutePrice = "price";
+constexpr int kCacheFormatVersion = 1;
+constexpr size_t kMaxFailuresReported = 8;
 
-MemoryCacheOptions cache_options(const Config& config) {
+MemoryCacheOptions memory_options(const Config& config) {
   MemoryCacheOptions options;
   options.max_entries = static_cast<size_t>(config.cache_max_entries);
   options.max_bytes = static_cast<size_t>(config.cache_max_bytes);
-  options.max_entry_bytes = std::min<size_t>(options.max_bytes, 1u << 20);
+  options.max_entry_bytes = std::min<size_t>(options.max_bytes, static_cast<size_t>(config.cache_max_entry_bytes));
   options.default_ttl_ms = config.cache_default_ttl_ms;
   return options;
 }
 
-std::string lower_ascii(std::string text) {
-  for (char& c : text)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return text;
+TieredCacheOptions tiered_options(const Config& config) {
+  TieredCacheOptions options;
+  options.enabled = config.cache_enabled;
+  options.sweep_interval_ms = 0;  // started with the service
+  // A fetch runs a whole provider chain: allow every provider its deadline.
+  options.fetch_timeout_ms = config.request_deadline_ms * 2;
+  return options;
 }
 
-// User input echoed in errors: printable ASCII only (the JSON encoder rejects invalid UTF-8), bounded.
-std::string printable_excerpt(const std::string& text) {
-  std::string out;
-  for (char c : text.substr(0, 16)) out += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? c : '?';
-  return text.size() > 16 ? out + "..." : out;
-}
-
-std::string encode_cached(const PriceQuote& quote, int64_t fetched_at_ms) {
-  return json{{"quote", quote}, {"fetched_at", fetched_at_ms}}.dump();
-}
-
-// A cached value we cannot read back is dropped and treated as a miss, never returned.
-std::optional<PriceResponse> decode_cached(const CacheEntry& entry) {
-  auto parsed = json::parse(entry.value, nullptr, false);
-  if (parsed.is_discarded()) return std::nullopt;
-  try {
-    PriceResponse response;
-    response.quote = parsed.at("quote").get<PriceQuote>();
-    response.fetched_at_ms = parsed.at("fetched_at").get<int64_t>();
-    response.expires_at_ms = entry.expires_at_ms;
-    response.from_cache = true;
-    return response;
-  } catch (const json::exception&) {
-    return std::nullopt;
+ProviderPolicy provider_policy(const Config& config, const std::string& provider) {
+  ProviderPolicy policy;
+  policy.timeout_ms = config.timeout_ms(provider);
+  policy.retry.max_attempts = static_cast<int>(config.retry_max_attempts);
+  policy.retry.base_delay_ms = config.retry_base_delay_ms;
+  policy.retry.max_delay_ms = std::max(config.retry_base_delay_ms, config.retry_max_delay_ms);
+  policy.breaker.failure_rate_threshold = static_cast<double>(config.breaker_failure_rate_pct) / 100.0;
+  policy.breaker.minimum_calls = static_cast<int>(config.breaker_min_calls);
+  policy.breaker.consecutive_failures = static_cast<int>(config.breaker_consecutive_failures);
+  policy.breaker.window_ms = config.breaker_window_ms;
+  policy.breaker.break_duration_ms = config.breaker_open_ms;
+  policy.breaker.break_growth_factor = 2.0;
+  policy.breaker.max_break_ms = std::max(config.breaker_open_ms, config.breaker_max_open_ms);
+  policy.breaker.half_open_max_probes = static_cast<int>(config.breaker_half_open_probes);
+  if (auto per_min = config.rate_per_min(provider)) {
+    RateLimit limit;
+    limit.refill_per_second = static_cast<double>(*per_min) / 60.0;
+    limit.capacity = std::max(1.0, std::min(10.0, limit.refill_per_second * 10));
+    policy.rate_limit = limit;
   }
+  return policy;
+}
+
+json failure_json(const std::string& provider, const Error& error) {
+  return {{"provider", provider}, {"category", to_string(error.category)}, {"message", error.message},
+          {"upstream_status", error.upstream_status}};
+}
+
+// Every provider failed: one typed error that names each failure. The category is the
+// last provider's, unless every provider was refused by its breaker.
+Error chain_error(const std::string& route, const std::vector<std::pair<std::string, Error>>& failures) {
+  if (failures.empty())
+    return make_error(ErrorCategory::config, "", route, "no provider is configured for " + route);
+  std::string message = "every provider failed: ";
+  int64_t retry_after = -1;
+  bool all_open = true;
+  int status = 0;
+  for (size_t i = 0; i < failures.size(); ++i) {
+    const auto& [provider, error] = failures[i];
+    message += (i ? "; " : "") + provider + ": " + to_string(error.category) + " (" + error.message + ")";
+    if (error.retry_after_ms >= 0) retry_after = retry_after < 0 ? error.retry_after_ms : std::min(retry_after, error.retry_after_ms);
+    all_open = all_open && error.category == ErrorCategory::circuit_open;
+    if (error.upstream_status) status = error.upstream_status;
+  }
+  Error error = make_error(all_open ? ErrorCategory::circuit_open : failures.back().second.category,
+                           failures.size() == 1 ? failures[0].first : "", route, message);
+  error.retry_after_ms = retry_after;
+  error.upstream_status = status;
+  return error;
+}
+
+// The cached form of a route's answer: its data plus where it came from.
+std::string encode_entry(const json& data, const std::string& source, const json& failed) {
+  return json{{"v", kCacheFormatVersion}, {"data", data}, {"source", source}, {"failed", failed}}.dump(
+      -1, ' ', false, json::error_handler_t::replace);
+}
+
+std::optional<json> decode_entry(const std::string& value) {
+  auto parsed = json::parse(value, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object() || parsed.value("v", 0) != kCacheFormatVersion ||
+      !parsed.contains("data") || !parsed["data"].is_object() || !parsed.contains("source"))
+    return std::nullopt;
+  return parsed;
 }
 
 }  // namespace
 
-json price_response_json(const PriceResponse& response, int64_t now_ms) {
-  json out = response.quote;
-  out["age_ms"] = std::max<int64_t>(0, now_ms - response.fetched_at_ms);
-  out["stale"] = now_ms >= response.expires_at_ms;
-  out["expires_at"] = response.expires_at_ms;
+// The data sources' view of the upstream client: base URLs and credentials from the
+// live config, every body parsed inside the validator so a garbage 2xx counts against
+// the provider like a failure.
+class IntegrationService::Gateway final : public UpstreamGateway {
+ public:
+  explicit Gateway(IntegrationService& service) : service_(service) {}
+  int64_t now_ms() const override { return service_.clock_.now_ms(); }
+
+  void get(const std::string& provider, const std::string& operation, const std::string& path, BodyParser parse,
+           JsonCallback done) override {
+    const Config& config = service_.config_.current();
+    HttpRequest request;
+    request.url = config.base_url(provider) + path;
+    request.timeout_ms = config.timeout_ms(provider);
+    request.headers.emplace_back("accept", "application/json, text/plain");
+    if (provider == "coingecko" && !config.coingecko_api_key.empty())
+      request.headers.emplace_back("x-cg-demo-api-key", config.coingecko_api_key);
+    auto parsed = std::make_shared<std::optional<json>>();
+    Validator validator = [parse, parsed](const HttpResponse& response) -> std::optional<Error> {
+      auto result = parse(response);
+      if (!result.ok()) return result.error();
+      *parsed = std::move(result.value());
+      return std::nullopt;
+    };
+    const double started = service_.clock_.monotonic_ms();
+    service_.upstream_->fetch(provider, operation, std::move(request), std::move(validator),
+                              service_.clock_.now_ms() + config.request_deadline_ms,
+                              [this, parsed, started, done](FetchOutcome outcome) {
+                                service_.metrics_.observe("ltl_pipeline_step_ms", {{"step", "fetch"}},
+                                                          service_.clock_.monotonic_ms() - started);
+                                if (!outcome.result.ok()) return done(outcome.result.error());
+                                if (!*parsed)
+                                  return done(make_error(ErrorCategory::internal, "", "fetch", "validator did not run"));
+                                done(std::move(**parsed));
+                              });
+  }
+
+ private:
+  IntegrationService& service_;
+};
+
+namespace {
+
+// Services of the registry: thin views that report health and own their timers.
+class LambdaService final : public Service {
+ public:
+  LambdaService(std::string name, std::vector<std::string> deps, std::function<HealthReport()> health,
+                std::function<void()> on_stop = {})
+      : name_(std::move(name)), deps_(std::move(deps)), health_(std::move(health)), on_stop_(std::move(on_stop)) {}
+  std::string name() const override { return name_; }
+  std::vector<std::string> dependencies() const override { return deps_; }
+  void stop() override {
+    if (on_stop_) on_stop_();
+  }
+  HealthReport health() const override { return health_(); }
+
+ private:
+  std::string name_;
+  std::vector<std::string> deps_;
+  std::function<HealthReport()> health_;
+  std::function<void()> on_stop_;
+};
+
+}  // namespace
+
+IntegrationService::IntegrationService(const Clock& clock, Scheduler& scheduler, HttpTransport& transport,
+                                       Config config, IntegrationOptions options)
+    : clock_(clock),
+      scheduler_(scheduler),
+      transport_(transport),
+      options_(std::move(options)),
+      config_(std::move(config)),
+      alerts_(std::make_unique<AlertEngine>(metrics_, history_, std::vector<Threshold>{})) {
+  if (!options_.random) options_.random = seeded_random(static_cast<uint64_t>(clock_.now_ms()));
+  declare_metrics();
+  const Config& current = config_.current();
+  cache_ = std::make_unique<TieredCache>(clock_, scheduler_, memory_options(current), options_.store,
+                                         tiered_options(current));
+  UpstreamObserver observer;
+  observer.on_attempt = [this](const std::string& provider, const std::string&, const std::string& outcome,
+                               double latency_ms) {
+    metrics_.add("ltl_upstream_requests_total", {{"outcome", outcome == "ok" ? "ok" : "error"}, {"provider", provider}});
+    if (outcome != "ok") metrics_.add("ltl_upstream_errors_total", {{"category", outcome}, {"provider", provider}});
+    if (outcome != "circuit_open") metrics_.observe("ltl_upstream_latency_ms", {{"provider", provider}}, latency_ms);
+  };
+  observer.on_retry = [this](const std::string& provider, int64_t delay_ms, const std::string&) {
+    metrics_.add("ltl_upstream_retries_total", {{"provider", provider}});
+    metrics_.observe("ltl_upstream_retry_delay_ms", {{"provider", provider}}, static_cast<double>(delay_ms));
+  };
+  observer.on_rate_limit_wait = [this](const std::string& provider, int64_t wait_ms) {
+    metrics_.add("ltl_upstream_rate_limit_waits_total", {{"provider", provider}});
+    metrics_.observe("ltl_upstream_rate_limit_wait_ms", {{"provider", provider}}, static_cast<double>(wait_ms));
+  };
+  observer.on_breaker_transition = [this](const BreakerTransition& event) {
+    metrics_.add("ltl_breaker_transitions_total", {{"provider", event.provider}, {"to", to_string(event.to)}});
+    const double state = event.to == BreakerState::closed ? 0 : event.to == BreakerState::half_open ? 1 : 2;
+    metrics_.set("ltl_breaker_state", {{"provider", event.provider}}, state);
+    emit({{"type", "breaker"}, {"provider", event.provider}, {"from", to_string(event.from)},
+          {"to", to_string(event.to)}, {"reason", event.reason}, {"at", event.at_ms}});
+  };
+  upstream_ = std::make_unique<UpstreamClient>(clock_, scheduler_, transport_, options_.random, observer);
+  gateway_ = std::make_unique<Gateway>(*this);
+  configure_providers(current);
+  apply_config(current, {});
+  config_.subscribe([this](const Config& updated, const std::vector<std::string>& changed) {
+    apply_config(updated, changed);
+  });
+
+  // Dependencies as the seed draws them: data needs cache, upstream and monitor; all need config.
+  auto add = [this](std::shared_ptr<Service> service) { registry_.add(std::move(service)); };
+  add(std::make_shared<LambdaService>("config", std::vector<std::string>{}, [this] {
+    return HealthReport{HealthStatus::healthy, "valid, version " + std::to_string(config_.version())};
+  }));
+  add(std::make_shared<LambdaService>(
+      "monitor", std::vector<std::string>{"config"},
+      [this] {
+        const auto active = alerts_->active();
+        size_t critical = 0;
+        for (const auto& alert : active) critical += alert.level == AlertLevel::critical;
+        if (!config_.current().performance_enabled) return HealthReport{HealthStatus::healthy, "disabled by PERFORMANCE_ENABLED"};
+        if (critical) return HealthReport{HealthStatus::degraded, std::to_string(critical) + " critical alert(s) active"};
+        return HealthReport{HealthStatus::healthy, std::to_string(active.size()) + " alert(s) active, " +
+                                                       std::to_string(history_.size()) + " history points"};
+      },
+      [this] { cancel_timers(); }));
+  add(std::make_shared<LambdaService>("cache", std::vector<std::string>{"config"}, [this]() -> HealthReport {
+    if (!cache_->enabled()) return HealthReport{HealthStatus::healthy, "disabled by CACHE_ENABLED"};
+    for (const TierHealth& tier : cache_->health())
+      if (tier.status == "degraded")
+        return HealthReport{HealthStatus::degraded, tier.name + " tier degraded (" + tier.reason + "); serving from memory"};
+    const auto& memory = cache_->memory().stats();
+    return HealthReport{HealthStatus::healthy, std::to_string(memory.entries) + " entries, " + std::to_string(memory.bytes) + " bytes in memory"};
+  }, [this] { cache_->set_sweep_interval_ms(0); }));
+  add(std::make_shared<LambdaService>("upstream", std::vector<std::string>{"config"}, [this] {
+    std::vector<std::string> open;
+    for (const auto& snapshot : upstream_->snapshot())
+      if (snapshot.breaker.state != BreakerState::closed) open.push_back(snapshot.provider + " " + to_string(snapshot.breaker.state));
+    if (open.empty()) return HealthReport{HealthStatus::healthy, "every breaker closed"};
+    std::string reason;
+    for (const auto& item : open) reason += (reason.empty() ? "" : ", ") + item;
+    return HealthReport{HealthStatus::degraded, "breakers: " + reason};
+  }));
+  // A data family is unhealthy when every provider's breaker is open or its last three
+  // requests failed with nothing usable cached; degraded when some providers are open.
+  auto family_health = [this](const std::vector<std::string>& providers, const std::vector<std::string>& routes) {
+    size_t open = 0;
+    for (const auto& provider : providers)
+      if (upstream_->breaker_state(provider).value_or(BreakerState::closed) == BreakerState::open) ++open;
+    for (const auto& route : routes) {
+      auto it = route_health_.find(route);
+      if (it != route_health_.end() && it->second.consecutive_failures >= 3)
+        return HealthReport{HealthStatus::unhealthy, route + ": " + std::to_string(it->second.consecutive_failures) +
+                                                         " failed requests in a row, last: " + it->second.last_error};
+    }
+    if (!providers.empty() && open == providers.size())
+      return HealthReport{HealthStatus::unhealthy, "every provider's breaker is open"};
+    if (open) return HealthReport{HealthStatus::degraded, std::to_string(open) + " of " + std::to_string(providers.size()) + " providers open"};
+    return HealthReport{HealthStatus::healthy, "providers available"};
+  };
+  add(std::make_shared<LambdaService>("market", std::vector<std::string>{"cache", "upstream", "monitor"}, [this, family_health] {
+    return family_health(config_.current().price_providers, {"price", "market"});
+  }));
+  add(std::make_shared<LambdaService>("network", std::vector<std::string>{"cache", "upstream", "monitor"}, [this, family_health] {
+    return family_health(config_.current().network_providers, {"fees", "mempool", "tip", "blocks", "difficulty", "hashrate"});
+  }));
+  add(std::make_shared<LambdaService>("sentiment", std::vector<std::string>{"cache", "upstream", "monitor"}, [family_health] {
+    HealthReport report = family_health({"fng"}, {"sentiment"});
+    // Sentiment is an extra: without it the service still does its main job.
+    if (report.status == HealthStatus::unhealthy) report.status = HealthStatus::degraded;
+    return report;
+  }));
+}
+
+IntegrationService::~IntegrationService() {
+  *alive_ = false;
+  stop();
+}
+
+void IntegrationService::declare_metrics() {
+  struct Spec { const char* name; MetricType type; const char* help; const char* unit; };
+  static const Spec specs[] = {
+      {"ltl_requests_total", MetricType::counter, "Data requests by route and outcome (hit, stale, miss, error).", "requests"},
+      {"ltl_request_duration_ms", MetricType::histogram, "Time from request to answer, by route.", "ms"},
+      {"ltl_pipeline_step_ms", MetricType::histogram, "Time spent in each pipeline step (route, cache, fetch).", "ms"},
+      {"ltl_stale_answers_total", MetricType::counter, "Answers served stale, by route and reason.", "answers"},
+      {"ltl_provider_fallbacks_total", MetricType::counter, "Providers that failed in a chain so the next was tried, by route and provider.", "fallbacks"},
+      {"ltl_upstream_requests_total", MetricType::counter, "Upstream attempts by provider and outcome.", "requests"},
+      {"ltl_upstream_errors_total", MetricType::counter, "Upstream failures by provider and error category.", "errors"},
+      {"ltl_upstream_latency_ms", MetricType::histogram, "Upstream attempt latency by provider.", "ms"},
+      {"ltl_upstream_retries_total", MetricType::counter, "Retries by provider.", "retries"},
+      {"ltl_upstream_retry_delay_ms", MetricType::histogram, "Delay before each retry by provider.", "ms"},
+      {"ltl_upstream_rate_limit_waits_total", MetricType::counter, "Calls that waited for the per-host rate limiter.", "waits"},
+      {"ltl_upstream_rate_limit_wait_ms", MetricType::histogram, "Time waited for the rate limiter.", "ms"},
+      {"ltl_breaker_state", MetricType::gauge, "Circuit breaker state by provider: 0 closed, 1 half-open, 2 open.", "state"},
+      {"ltl_breaker_transitions_total", MetricType::counter, "Circuit breaker transitions by provider and new state.", "transitions"},
+      {"ltl_breaker_failure_rate", MetricType::gauge, "Failure rate in the breaker's window by provider.", "ratio"},
+      {"ltl_consensus_spread_pct", MetricType::gauge, "Spread of the agreeing price providers, by currency.", "percent"},
+      {"ltl_consensus_outliers_total", MetricType::counter, "Price quotes left out of the consensus, by provider.", "quotes"},
+      {"ltl_cache_lookups_total", MetricType::counter, "Cache lookups by tier and result (hit, stale, miss).", "lookups"},
+      {"ltl_cache_entries", MetricType::gauge, "Entries held by a cache tier.", "entries"},
+      {"ltl_cache_bytes", MetricType::gauge, "Bytes held by a cache tier (keys, values, overhead).", "bytes"},
+      {"ltl_cache_evictions", MetricType::gauge, "Evictions since start by tier and reason.", "entries"},
+      {"ltl_cache_coalesced_waits", MetricType::gauge, "Callers that joined an upstream fetch already in flight, since start.", "waits"},
+      {"ltl_cache_background_refreshes", MetricType::gauge, "Background refreshes (stale-while-revalidate, refresh-ahead), since start.", "refreshes"},
+      {"ltl_cache_stale_if_error_answers", MetricType::gauge, "Answers served stale because the origin failed, since start.", "answers"},
+      {"ltl_cache_store_errors", MetricType::gauge, "Persistent tier failures since start.", "errors"},
+      {"ltl_cache_bytes_saved", MetricType::gauge, "Bytes saved by compression in the persistent tier since start.", "bytes"},
+      {"ltl_cache_tier_up", MetricType::gauge, "1 when a cache tier is healthy, 0 when degraded.", "state"},
+      {"ltl_wasm_heap_bytes", MetricType::gauge, "Size of the WebAssembly linear memory.", "bytes"},
+      {"ltl_event_loop_lag_ms", MetricType::gauge, "Event-loop lag measured by the JS host.", "ms"},
+      {"ltl_long_tasks_total", MetricType::counter, "Long tasks (over 50 ms) seen by the JS host.", "tasks"},
+      {"ltl_service_health", MetricType::gauge, "Service health: 0 healthy, 1 degraded, 2 unhealthy.", "state"},
+      {"ltl_alerts_active", MetricType::gauge, "Active alerts by level.", "alerts"},
+      {"ltl_alert_events_total", MetricType::counter, "Alert events by kind.", "events"},
+      {"ltl_config_updates_total", MetricType::counter, "Configuration updates by result.", "updates"},
+      {"ltl_errors_total", MetricType::counter, "Errors returned to callers by category.", "errors"},
+      {"ltl_realtime_updates_total", MetricType::counter, "Pushed updates ingested into the cache, by route.", "updates"},
+  };
+  for (const auto& spec : specs) metrics_.declare(spec.name, spec.type, spec.help, spec.unit);
+  track_report_metrics(history_);
+  for (const char* name : {"ltl_requests_total", "ltl_request_duration_ms", "ltl_upstream_requests_total",
+                           "ltl_upstream_errors_total", "ltl_upstream_latency_ms", "ltl_upstream_retries_total",
+                           "ltl_breaker_state", "ltl_cache_lookups_total", "ltl_wasm_heap_bytes", "ltl_errors_total",
+                           "ltl_cache_entries", "ltl_event_loop_lag_ms"})
+    history_.track(name);
+}
+
+void IntegrationService::configure_providers(const Config& config) {
+  for (const char* provider : kProviderNames) upstream_->configure(provider, provider_policy(config, provider));
+}
+
+void IntegrationService::apply_config(const Config& config, const std::vector<std::string>& changed) {
+  cache_->set_enabled(config.cache_enabled);
+  cache_->set_default_ttl_ms(config.cache_default_ttl_ms);
+  cache_->set_memory_options(memory_options(config));
+  if (!changed.empty()) configure_providers(config);
+  // A new engine only when the rules change: active alerts and cooldowns survive other updates.
+  const bool rules_changed = changed.empty() || std::find(changed.begin(), changed.end(), "PERFORMANCE_THRESHOLDS") != changed.end();
+  auto thresholds = parse_performance_thresholds(config.performance_thresholds);
+  if (rules_changed && thresholds.ok()) {
+    alerts_ = std::make_unique<AlertEngine>(metrics_, history_, thresholds.value());
+    alerts_->add_listener([this](const AlertEvent& event) {
+      metrics_.add("ltl_alert_events_total", {{"kind", to_string(event.kind)}});
+      json out = event;
+      out["type"] = "alert";
+      emit(out);
+    });
+  }
+  if (running()) {
+    cancel_timers();
+    schedule_timers();
+    cache_->set_sweep_interval_ms(config.cache_sweep_interval_ms);
+  }
+  if (!changed.empty()) emit({{"type", "config"}, {"changed", changed}, {"version", config_.version()}});
+}
+
+Result<std::vector<std::string>> IntegrationService::update_config(const json& overrides) {
+  // Thresholds are checked here too so a bad rule rejects the whole update.
+  if (overrides.is_object() && overrides.contains("PERFORMANCE_THRESHOLDS") && overrides["PERFORMANCE_THRESHOLDS"].is_string()) {
+    auto thresholds = parse_performance_thresholds(overrides["PERFORMANCE_THRESHOLDS"].get<std::string>());
+    if (!thresholds.ok()) {
+      metrics_.add("ltl_config_updates_total", {{"result", "rejected"}});
+      return thresholds.error();
+    }
+  }
+  auto result = config_.update(overrides);
+  metrics_.add("ltl_config_updates_total", {{"result", result.ok() ? "applied" : "rejected"}});
+  return result;
+}
+
+json IntegrationService::describe_config() const { return ltl::describe_config(config_.current()); }
+
+Result<bool> IntegrationService::start() {
+  auto started = registry_.start_all();
+  if (!started.ok()) return started;
+  // A first history point now, so windows are full from the start.
+  history_.sample(metrics_, clock_.now_ms());
+  schedule_timers();
+  cache_->set_sweep_interval_ms(config_.current().cache_sweep_interval_ms);
+  warm();
+  return true;
+}
+
+void IntegrationService::stop() {
+  cancel_timers();
+  registry_.stop_all();
+}
+
+void IntegrationService::schedule_timers() {
+  const Config& config = config_.current();
+  std::weak_ptr<bool> alive = alive_;
+  if (config.performance_enabled && !performance_timer_)
+    performance_timer_ = scheduler_.schedule(config.performance_interval_ms, [this, alive] {
+      if (alive.expired()) return;
+      performance_timer_ = 0;
+      on_performance_tick();
+      schedule_timers();
+    });
+  if (config.health_check_enabled && !health_timer_)
+    health_timer_ = scheduler_.schedule(config.health_check_interval_ms, [this, alive] {
+      if (alive.expired()) return;
+      health_timer_ = 0;
+      on_health_tick();
+      schedule_timers();
+    });
+}
+
+void IntegrationService::cancel_timers() {
+  if (performance_timer_) scheduler_.cancel(performance_timer_);
+  if (health_timer_) scheduler_.cancel(health_timer_);
+  performance_timer_ = health_timer_ = 0;
+}
+
+void IntegrationService::on_performance_tick() {
+  sync_gauges();
+  history_.sample(metrics_, clock_.now_ms());
+  alerts_->evaluate(clock_.now_ms());
+  size_t warning = 0, critical = 0;
+  for (const auto& alert : alerts_->active()) (alert.level == AlertLevel::critical ? critical : warning)++;
+  metrics_.set("ltl_alerts_active", {{"level", "warning"}}, static_cast<double>(warning));
+  metrics_.set("ltl_alerts_active", {{"level", "critical"}}, static_cast<double>(critical));
+}
+
+void IntegrationService::on_health_tick() {
+  json report = health();
+  const std::string status = report.at("status");
+  if (status != last_health_status_) {
+    emit({{"type", "health"}, {"from", last_health_status_}, {"to", status}, {"health", report}});
+    last_health_status_ = status;
+  }
+}
+
+void IntegrationService::warm() {
+  std::vector<WarmItem> items;
+  for (const auto& key : config_.current().cache_warm) {
+    const bool is_price = key.rfind("price:", 0) == 0;
+    const RouteSpec* route = find_route(is_price ? "price" : key);
+    if (!route || route->name == "network") continue;
+    json params = is_price ? json{{"currency", key.substr(6)}} : json::object();
+    auto valid = route->validate(params, config_.current());
+    if (!valid.ok()) continue;
+    json canonical = valid.value();
+    items.push_back({route->cache_key(canonical), policy_for(*route),
+                     [this, route, canonical](CacheFetchCallback done) {
+                       if (route->composite) run_consensus(canonical, std::move(done));
+                       else run_chain(*route, canonical, std::move(done));
+                     }});
+  }
+  if (items.empty()) return;
+  std::weak_ptr<bool> alive = alive_;
+  cache_->warm(std::move(items), [this, alive](Result<WarmReport> report) {
+    if (alive.expired() || !report.ok()) return;
+    emit({{"type", "warm"}, {"report", report.value()}});
+  });
+}
+
+CachePolicy IntegrationService::policy_for(const RouteSpec& route) const {
+  const KindCacheWindows windows = config_.current().cache_windows(route.kind);
+  CachePolicy policy;
+  policy.ttl = Ttl::ms(windows.ttl_ms);
+  policy.swr_ms = windows.swr_ms;
+  policy.stale_if_error_ms = windows.stale_if_error_ms;
+  policy.refresh_ahead_fraction = static_cast<double>(config_.current().cache_refresh_ahead_pct) / 100.0;
+  policy.tags = {route.name};
+  policy.accepts = [](const std::string& value) { return decode_entry(value).has_value(); };
+  return policy;
+}
+
+// One run of a route's fallback chain.
+struct IntegrationService::ChainRun {
+  std::string route;
+  json params;
+  std::vector<Source> sources;
+  size_t next = 0;
+  std::vector<std::pair<std::string, Error>> failures;
+  CacheFetchCallback done;
+};
+
+// Tries each provider in order; the first answer wins. Failures are named in the result.
+void IntegrationService::run_chain(const RouteSpec& route, const json& params, CacheFetchCallback done) {
+  auto run = std::make_shared<ChainRun>();
+  run->route = route.name;
+  run->params = params;
+  run->sources = route.sources(config_.current());
+  run->done = std::move(done);
+  step_chain(run);
+}
+
+void IntegrationService::step_chain(const std::shared_ptr<ChainRun>& run) {
+  if (run->next >= run->sources.size()) {
+    run->done(chain_error(run->route, run->failures));
+    return;
+  }
+  const Source& source = run->sources[run->next++];
+  std::weak_ptr<bool> alive = alive_;
+  source.fetch(*gateway_, run->params, [this, alive, run, provider = source.provider](JsonResult result) {
+    if (alive.expired()) return;
+    if (!result.ok()) {
+      metrics_.add("ltl_provider_fallbacks_total", {{"provider", provider}, {"route", run->route}});
+      run->failures.emplace_back(provider, result.error());
+      step_chain(run);
+      return;
+    }
+    json failed = json::array();
+    for (size_t i = 0; i < run->failures.size() && i < kMaxFailuresReported; ++i)
+      failed.push_back(failure_json(run->failures[i].first, run->failures[i].second));
+    FetchedValue value;
+    value.value = encode_entry(result.value(), provider, failed);
+    run->done(value);
+  });
+}
+
+// Every price provider at once; the median of those that answer, outliers named.
+void IntegrationService::run_consensus(const json& params, CacheFetchCallback done) {
+  struct Gather {
+    size_t pending = 0;
+    std::vector<json> quotes;
+    std::vector<std::pair<std::string, Error>> failures;
+  };
+  auto gather = std::make_shared<Gather>();
+  auto sources = price_sources(config_.current());
+  gather->pending = sources.size();
+  if (sources.empty()) return done(chain_error("market", {}));
+  std::weak_ptr<bool> alive = alive_;
+  const std::string currency = params.at("currency");
+  for (const auto& source : sources) {
+    source.fetch(*gateway_, params, [this, alive, gather, currency, provider = source.provider, done](JsonResult result) {
+      if (alive.expired()) return;
+      if (result.ok()) gather->quotes.push_back(result.value());
+      else gather->failures.emplace_back(provider, result.error());
+      if (--gather->pending > 0) return;
+      if (gather->quotes.empty()) return done(chain_error("market", gather->failures));
+      json data = price_consensus(gather->quotes, static_cast<double>(config_.current().consensus_outlier_pct));
+      data["currency"] = currency;
+      metrics_.set("ltl_consensus_spread_pct", {{"currency", currency}}, data["spread_pct"].get<double>());
+      for (const auto& outlier : data["outliers"]) metrics_.add("ltl_consensus_outliers_total", {{"provider", outlier.get<std::string>()}});
+      // Market cap, volume and 24 h change from the first provider in order that has them.
+      for (const char* field : {"market_cap", "volume_24h", "change_24h_pct"}) {
+        data[field] = nullptr;
+        for (const auto& provider : config_.current().price_providers)
+          for (const auto& quote : gather->quotes)
+            if (quote.value("source", "") == provider && quote.contains(field) && !quote[field].is_null() && data[field].is_null()) {
+              data[field] = quote[field];
+              data[std::string(field) + "_source"] = provider;
+            }
+      }
+      int64_t as_of = 0;
+      for (const auto& quote : gather->quotes) as_of = std::max<int64_t>(as_of, quote.value("as_of", int64_t{0}));
+      data["as_of"] = as_of;
+      json failed = json::array();
+      for (const auto& [provider, error] : gather->failures) failed.push_back(failure_json(provider, error));
+      FetchedValue value;
+      value.value = encode_entry(data, "consensus", failed);
+      done(value);
+    });
+  }
+}
+
+// The network summary: each part through its own cache entry; the parts that fail are named.
+void IntegrationService::run_network(JsonCallback done) {
+  struct Parts {
+    size_t pending = 0;
+    json out = json::object();
+    json failed = json::array();
+    std::vector<Error> errors;
+  };
+  static const std::vector<std::string> kParts = {"tip", "fees", "mempool", "difficulty", "hashrate"};
+  auto parts = std::make_shared<Parts>();
+  parts->pending = kParts.size();
+  std::weak_ptr<bool> alive = alive_;
+  for (const auto& part : kParts) {
+    request(part, json::object(), [this, alive, parts, part, done](JsonResult result) {
+      if (alive.expired()) return;
+      if (result.ok()) {
+        parts->out[part] = result.value();
+      } else {
+        parts->out[part] = nullptr;
+        parts->failed.push_back({{"part", part}, {"error", result.error()}});
+        parts->errors.push_back(result.error());
+      }
+      if (--parts->pending > 0) return;
+      json& out = parts->out;
+      if (out["tip"].is_object() && out["tip"].contains("height") && out["tip"]["height"].is_number_integer()) {
+        const int64_t height = out["tip"]["height"].get<int64_t>();
+        out["halving"] = {{"blocks_to_next_halving", blocks_to_next_halving(height)},
+                          {"next_halving_height", next_halving_height(height)}};
+      } else {
+        out["halving"] = nullptr;
+      }
+      out["failed_parts"] = parts->failed;
+      bool any = false;
+      for (const auto& part_name : kParts) any = any || !out[part_name].is_null();
+      out["as_of"] = clock_.now_ms();
+      if (!any) {
+        Error error = make_error(ErrorCategory::upstream_5xx, "", "network", "every part of the network summary failed");
+        if (!parts->errors.empty()) {
+          error = parts->errors.front();
+          error.operation = "network";
+          error.message = "every part of the network summary failed; first: " + error.message;
+        }
+        return done(error);
+      }
+      done(out);
+    });
+  }
+}
+
+json IntegrationService::answer_json(const RouteSpec& route, const CachedValue& cached) const {
+  auto entry = decode_entry(cached.value);
+  json out = entry ? (*entry)["data"] : json::object();
+  const int64_t now = clock_.now_ms();
+  out["source"] = entry ? (*entry)["source"] : json(nullptr);
+  if (!out.contains("as_of") || !out["as_of"].is_number_integer() || out["as_of"].get<int64_t>() <= 0)
+    out["as_of"] = cached.stored_at_ms;
+  out["fetched_at"] = cached.stored_at_ms;
+  out["age_ms"] = std::max<int64_t>(0, now - cached.stored_at_ms);
+  out["stale"] = cached.stale;
+  out["expires_at"] = cached.fresh_until_ms;
+  out["cache"] = cached.source;
+  out["failed"] = entry && (*entry).contains("failed") ? (*entry)["failed"] : json::array();
+  if (cached.origin_error) out["stale_reason"] = *cached.origin_error;
+  (void)route;
   return out;
 }
 
-IntegrationService::IntegrationService(const Clock& clock, HttpTransport& transport, Config config)
-    : clock_(clock), transport_(transport), config_(std::move(config)),
-      cache_(clock, cache_options(config_)) {
-  metrics_.declare("ltl_requests_total", MetricType::counter, "Data requests by route and outcome (hit, miss, coalesced, error).", "requests");
-  metrics_.declare("ltl_request_duration_ms", MetricType::histogram, "Time from request to answer, by route.", "ms");
-  metrics_.declare("ltl_upstream_requests_total", MetricType::counter, "Upstream HTTP calls by provider and outcome.", "requests");
-  metrics_.declare("ltl_upstream_errors_total", MetricType::counter, "Upstream failures by provider and error category.", "errors");
-  metrics_.declare("ltl_upstream_latency_ms", MetricType::histogram, "Upstream call latency by provider.", "ms");
-  metrics_.declare("ltl_cache_lookups_total", MetricType::counter, "Cache lookups by tier and result.", "lookups");
-  metrics_.declare("ltl_cache_entries", MetricType::gauge, "Entries held by a cache tier.", "entries");
-  metrics_.declare("ltl_cache_bytes", MetricType::gauge, "Bytes held by a cache tier (keys, values, overhead).", "bytes");
-  metrics_.declare("ltl_cache_evictions_total", MetricType::gauge, "Evictions by tier and reason since start.", "entries");
-  metrics_.declare("ltl_wasm_heap_bytes", MetricType::gauge, "Size of the WebAssembly linear memory.", "bytes");
-}
-
-IntegrationService::~IntegrationService() { *alive_ = false; }
-
-void IntegrationService::price(const std::string& requested_currency, PriceCallback done) {
+void IntegrationService::request(const std::string& route_name, const json& params, JsonCallback done) {
   const double started = clock_.monotonic_ms();
-  auto answer = [this, started, done = std::move(done)](const Result<PriceResponse>& result,
-                                                        const char* outcome) {
-    metrics_.add("ltl_requests_total", {{"outcome", outcome}, {"route", kRoutePrice}});
-    metrics_.observe("ltl_request_duration_ms", {{"route", kRoutePrice}}, clock_.monotonic_ms() - started);
-    done(result);
+  const RouteSpec* route = find_route(route_name);
+  const std::string label = route ? route_name : "unknown";
+  auto finish = [this, started, label, done](JsonResult result, const char* outcome) {
+    metrics_.add("ltl_requests_total", {{"outcome", outcome}, {"route", label}});
+    metrics_.observe("ltl_request_duration_ms", {{"route", label}}, clock_.monotonic_ms() - started);
+    auto& health = route_health_[label];
+    if (result.ok()) {
+      health.consecutive_failures = 0;
+      health.last_success_ms = clock_.now_ms();
+    } else {
+      track_error(label, result.error());
+      if (result.error().category != ErrorCategory::validation) {
+        ++health.consecutive_failures;
+        health.last_error = to_string(result.error().category);
+      }
+    }
+    done(std::move(result));
   };
 
-  // Route: validate before anything touches the cache or the network.
-  const std::string currency = lower_ascii(requested_currency);
-  const auto& supported = config_.supported_currencies;
-  if (std::find(supported.begin(), supported.end(), currency) == supported.end()) {
-    std::string list;
-    for (const auto& code : supported) list += (list.empty() ? "" : ", ") + code;
-    answer(make_error(ErrorCategory::validation, "", kRoutePrice,
-                      "currency: got \"" + printable_excerpt(requested_currency) + "\"; expected one of " + list),
-           "error");
+  // Route.
+  if (!route) {
+    finish(make_error(ErrorCategory::validation, "", "route", "route: got \"" + route_name.substr(0, 32) + "\"; expected one of price, market, fees, mempool, tip, blocks, difficulty, hashrate, sentiment, network"), "error");
+    return;
+  }
+  auto valid = route->validate(params.is_null() ? json::object() : params, config_.current());
+  metrics_.observe("ltl_pipeline_step_ms", {{"step", "route"}}, clock_.monotonic_ms() - started);
+  if (!valid.ok()) {
+    finish(valid.error(), "error");
+    return;
+  }
+  const json canonical = valid.value();
+  if (route->name == "network") {
+    run_network([finish](JsonResult result) { finish(result, result.ok() ? "ok" : "error"); });
     return;
   }
 
-  // Cache check.
-  const std::string key = std::string(kRoutePrice) + ":" + currency;
-  if (config_.cache_enabled) {
-    auto entry = cache_.get(key);
-    std::optional<PriceResponse> cached = entry ? decode_cached(*entry) : std::nullopt;
-    if (entry && !cached) cache_.erase(key);
-    metrics_.add("ltl_cache_lookups_total", {{"result", cached ? "hit" : "miss"}, {"tier", "memory"}});
-    if (cached) {
-      answer(*cached, "hit");
-      return;
-    }
-  }
-
-  // Coalesce: one upstream call per key, every caller gets its result.
-  auto& waiters = in_flight_[key];
-  waiters.push_back([answer](const Result<PriceResponse>& result) {
-    answer(result, result.ok() ? "miss" : "error");
-  });
-  if (waiters.size() > 1) {
-    metrics_.add("ltl_requests_total", {{"outcome", "coalesced"}, {"route", kRoutePrice}});
-    return;
-  }
-
-  HttpRequest request;
-  request.url = config_.coingecko_api_url + coingecko::simple_price_path(currency);
-  request.timeout_ms = config_.http_timeout_ms;
-  request.headers.emplace_back("accept", "application/json");
-  if (!config_.coingecko_api_key.empty())
-    request.headers.emplace_back("x-cg-demo-api-key", config_.coingecko_api_key);
+  // Cache check → track → fetch → handle errors → cache (TieredCache) → metrics.
+  const double cache_started = clock_.monotonic_ms();
   std::weak_ptr<bool> alive = alive_;
-  transport_.send(request, [this, alive, key, currency](HttpResult result) {
+  Fetcher fetcher = [this, alive, route, canonical](CacheFetchCallback fetched) {
     if (alive.expired()) return;
-    on_price_fetched(key, currency, result);
-  });
+    if (route->composite) run_consensus(canonical, std::move(fetched));
+    else run_chain(*route, canonical, std::move(fetched));
+  };
+  cache_->get_or_fetch(route->cache_key(canonical), policy_for(*route), std::move(fetcher),
+                       [this, alive, route, cache_started, finish](Result<CachedValue> result) {
+                         if (alive.expired()) return;
+                         metrics_.observe("ltl_pipeline_step_ms", {{"step", "cache"}}, clock_.monotonic_ms() - cache_started);
+                         if (!result.ok()) return finish(result.error(), "error");
+                         const CachedValue& cached = result.value();
+                         const bool from_origin = cached.source == TieredCache::kSourceOrigin;
+                         const char* outcome = cached.stale ? "stale" : from_origin ? "miss" : "hit";
+                         // family: the route, so reports can name a key family with a low hit rate.
+                         metrics_.add("ltl_cache_lookups_total", {{"family", route->name},
+                                                                  {"result", from_origin ? "miss" : cached.stale ? "stale" : "hit"},
+                                                                  {"tier", from_origin ? "memory" : cached.source}});
+                         if (cached.stale)
+                           metrics_.add("ltl_stale_answers_total", {{"reason", cached.origin_error ? "origin_error" : "revalidating"},
+                                                                    {"route", route->name}});
+                         finish(answer_json(*route, cached), outcome);
+                       });
 }
 
-void IntegrationService::on_price_fetched(const std::string& key, const std::string& currency,
-                                          const HttpResult& result) {
-  const int64_t now = clock_.now_ms();
-  if (auto error = classify_http_result(result, coingecko::kProvider, kRoutePrice, now)) {
-    record_upstream(coingecko::kProvider, result, &*error);
-    complete_price(key, *error);
-    return;
+Result<bool> IntegrationService::ingest(const std::string& route_name, const json& data, const std::string& source) {
+  const RouteSpec* route = find_route(route_name);
+  if (!route || route->composite || route_name == "blocks")
+    return make_error(ErrorCategory::validation, "", "ingest", "route: got \"" + route_name.substr(0, 32) + "\"; expected tip, fees or mempool");
+  if (!data.is_object()) return make_error(ErrorCategory::validation, "", "ingest", "data: expected a JSON object");
+  // The pushed shapes are the models' JSON; reuse their readers to reject garbage.
+  try {
+    if (route_name == "tip") (void)data.get<BlockTip>();
+    else if (route_name == "fees") (void)data.get<RecommendedFees>();
+    else if (route_name == "mempool") (void)data.get<MempoolStats>();
+    else return make_error(ErrorCategory::validation, "", "ingest", "route: got \"" + route_name + "\"; expected tip, fees or mempool");
+  } catch (const json::exception& e) {
+    return make_error(ErrorCategory::validation, "", "ingest", route_name + ": " + e.what());
   }
-  auto parsed = coingecko::parse_simple_price(result.response.body, currency, now);
-  if (!parsed.ok()) {
-    record_upstream(coingecko::kProvider, result, &parsed.error());
-    complete_price(key, parsed.error());
-    return;
-  }
-  record_upstream(coingecko::kProvider, result, nullptr);
-
-  PriceResponse response;
-  response.quote = parsed.value();
-  response.fetched_at_ms = now;
-  response.expires_at_ms = Ttl::ms(config_.price_ttl_ms()).expires_at(now, config_.cache_default_ttl_ms);
-  if (config_.cache_enabled) cache_.set_until(key, encode_cached(response.quote, now), response.expires_at_ms);
-  complete_price(key, response);
+  const std::string key = route->cache_key(json::object());
+  const std::string value = encode_entry(data, source, json::array());
+  metrics_.add("ltl_realtime_updates_total", {{"route", route_name}});
+  cache_->invalidate(key);
+  cache_->get_or_fetch(key, policy_for(*route), [value](CacheFetchCallback done) { done(FetchedValue{value, std::nullopt, std::nullopt}); },
+                       [](Result<CachedValue>) {});
+  return true;
 }
 
-void IntegrationService::complete_price(const std::string& key, const Result<PriceResponse>& result) {
-  auto node = in_flight_.extract(key);
-  if (node.empty()) return;
-  for (auto& waiter : node.mapped()) waiter(result);
+void IntegrationService::invalidate(const std::string& how, const std::string& what, JsonCallback done) {
+  auto reply = [done](Result<InvalidationReport> report) {
+    if (!report.ok()) return done(report.error());
+    done(json(report.value()));
+  };
+  if (how == "key") return cache_->invalidate(what, reply);
+  if (how == "glob") return cache_->invalidate_glob(what, reply);
+  if (how == "tag") return cache_->invalidate_tag(what, reply);
+  done(make_error(ErrorCategory::validation, "", "invalidate", "how: got \"" + how.substr(0, 16) + "\"; expected key, glob or tag"));
 }
 
-void IntegrationService::record_upstream(const std::string& provider, const HttpResult& result,
-                                         const Error* error) {
-  metrics_.add("ltl_upstream_requests_total", {{"outcome", error ? "error" : "ok"}, {"provider", provider}});
-  if (result.failure == TransportFailure::none)
-    metrics_.observe("ltl_upstream_latency_ms", {{"provider", provider}}, result.elapsed_ms);
-  ProviderHealth& health = providers_[provider];
-  if (error) {
-    metrics_.add("ltl_upstream_errors_total", {{"category", to_string(error->category)}, {"provider", provider}});
-    ++health.consecutive_failures;
-    health.last_error_category = to_string(error->category);
-  } else {
-    health.consecutive_failures = 0;
-    health.last_success_ms = clock_.now_ms();
-  }
+void IntegrationService::track_error(const std::string& route, const Error& error) {
+  metrics_.add("ltl_errors_total", {{"category", to_string(error.category)}});
+  json entry = error;
+  entry["route"] = route;
+  entry["at"] = clock_.now_ms();
+  tracked_errors_.push_back(std::move(entry));
+  while (tracked_errors_.size() > options_.max_tracked_errors) tracked_errors_.pop_front();
 }
 
-void IntegrationService::sync_cache_gauges() {
-  const MemoryCacheStats& stats = cache_.stats();
+void IntegrationService::emit(const json& event) {
+  if (listener_) listener_(event);
+}
+
+void IntegrationService::set_host_gauge(const std::string& name, double value) {
+  if (name == "ltl_wasm_heap_bytes" || name == "ltl_event_loop_lag_ms") metrics_.set(name, {}, value);
+}
+
+void IntegrationService::add_host_counter(const std::string& name, double amount) {
+  if (name == "ltl_long_tasks_total" && amount >= 0) metrics_.add(name, {}, amount);
+}
+
+void IntegrationService::sync_gauges() {
+  const TieredCacheStats stats = cache_->stats();
   const Labels memory = {{"tier", "memory"}};
-  metrics_.set("ltl_cache_entries", memory, static_cast<double>(stats.entries));
-  metrics_.set("ltl_cache_bytes", memory, static_cast<double>(stats.bytes));
-  metrics_.set("ltl_cache_evictions_total", {{"reason", "capacity"}, {"tier", "memory"}}, static_cast<double>(stats.evictions_capacity));
-  metrics_.set("ltl_cache_evictions_total", {{"reason", "size"}, {"tier", "memory"}}, static_cast<double>(stats.evictions_size));
-  metrics_.set("ltl_cache_evictions_total", {{"reason", "expired"}, {"tier", "memory"}}, static_cast<double>(stats.evictions_expired));
+  metrics_.set("ltl_cache_entries", memory, static_cast<double>(stats.memory.entries));
+  metrics_.set("ltl_cache_bytes", memory, static_cast<double>(stats.memory.bytes));
+  metrics_.set("ltl_cache_evictions", {{"reason", "capacity"}, {"tier", "memory"}}, static_cast<double>(stats.memory.evictions_capacity));
+  metrics_.set("ltl_cache_evictions", {{"reason", "size"}, {"tier", "memory"}}, static_cast<double>(stats.memory.evictions_size));
+  metrics_.set("ltl_cache_evictions", {{"reason", "expired"}, {"tier", "memory"}}, static_cast<double>(stats.memory.evictions_expired));
+  metrics_.set("ltl_cache_evictions", {{"reason", "invalidated"}, {"tier", "memory"}}, static_cast<double>(stats.memory.evictions_invalidated));
+  metrics_.set("ltl_cache_coalesced_waits", {}, static_cast<double>(stats.origin.coalesced_waits));
+  metrics_.set("ltl_cache_background_refreshes", {}, static_cast<double>(stats.origin.background_refreshes));
+  metrics_.set("ltl_cache_stale_if_error_answers", {}, static_cast<double>(stats.origin.stale_if_error_answers));
+  metrics_.set("ltl_cache_tier_up", memory, 1);
+  if (stats.persistent) {
+    const Labels tier = {{"tier", stats.persistent->name}};
+    metrics_.set("ltl_cache_store_errors", tier, static_cast<double>(stats.persistent->errors));
+    metrics_.set("ltl_cache_bytes_saved", tier, static_cast<double>(stats.persistent->bytes_saved()));
+    bool up = true;
+    for (const auto& health : cache_->health())
+      if (health.name == stats.persistent->name) up = health.status != "degraded";
+    metrics_.set("ltl_cache_tier_up", tier, up ? 1 : 0);
+  }
+  for (const auto& snapshot : upstream_->snapshot()) {
+    const Labels provider = {{"provider", snapshot.provider}};
+    const BreakerState state = snapshot.breaker.state;
+    metrics_.set("ltl_breaker_state", provider, state == BreakerState::closed ? 0 : state == BreakerState::half_open ? 1 : 2);
+    metrics_.set("ltl_breaker_failure_rate", provider, snapshot.breaker.failure_rate);
+  }
+}
+
+json IntegrationService::health() {
+  json report = registry_.health();
+  for (auto& [name, service] : report["services"].items()) {
+    const std::string status = service.value("status", "unhealthy");
+    metrics_.set("ltl_service_health", {{"service", name}}, status == "healthy" ? 0 : status == "degraded" ? 1 : 2);
+  }
+  report["checked_at"] = clock_.now_ms();
+  report["breakers"] = upstream_->snapshot_json();
+  report["cache_tiers"] = cache_->health();
+  report["alerts"] = alerts_->active();
+  report["config_version"] = config_.version();
+  return report;
 }
 
 json IntegrationService::metrics_snapshot() {
-  sync_cache_gauges();
+  sync_gauges();
   return metrics_.snapshot(clock_.now_ms());
 }
 
-json IntegrationService::health() const {
-  json services = json::object();
-  const MemoryCacheStats& stats = cache_.stats();
-  services["cache"] = {
-      {"status", "healthy"},
-      {"reason", config_.cache_enabled
-                     ? "memory tier: " + std::to_string(stats.entries) + " entries, " +
-                           std::to_string(stats.bytes) + " bytes"
-                     : "disabled by CACHE_ENABLED"}};
-  services["config"] = {{"status", "healthy"}, {"reason", "valid"}};
-
-  // A provider that failed recently degrades the market service; three failures in a row with
-  // no success make it unhealthy (nothing fresh can be served).
-  std::string market_status = "healthy";
-  std::string reason = "no upstream calls yet";
-  auto it = providers_.find(coingecko::kProvider);
-  if (it != providers_.end()) {
-    const ProviderHealth& p = it->second;
-    if (p.consecutive_failures == 0) {
-      reason = "coingecko answered";
-    } else {
-      market_status = p.consecutive_failures >= 3 ? "unhealthy" : "degraded";
-      reason = "coingecko failed " + std::to_string(p.consecutive_failures) +
-               " time(s) in a row, last: " + p.last_error_category;
-    }
-  }
-  services["market"] = {{"status", market_status}, {"reason", reason}};
-
-  std::string overall = "healthy";
-  for (const auto& [name, service] : services.items()) {
-    const std::string status = service.at("status").get<std::string>();
-    if (status == "unhealthy") overall = "unhealthy";
-    else if (status == "degraded" && overall == "healthy") overall = "degraded";
-  }
-  return {{"status", overall}, {"checked_at", clock_.now_ms()}, {"services", services}};
+std::string IntegrationService::metrics_prometheus() {
+  sync_gauges();
+  return to_prometheus(metrics_);
 }
+
+json IntegrationService::history() const { return history_.to_json(); }
+json IntegrationService::alerts() const { return alerts_->to_json(); }
+
+json IntegrationService::report(int64_t window_ms) {
+  sync_gauges();
+  return build_report(metrics_, history_, *alerts_, window_ms, clock_.now_ms());
+}
+
+json IntegrationService::errors() const {
+  json out = json::array();
+  for (const auto& entry : tracked_errors_) out.push_back(entry);
+  return out;
+}
+
+json IntegrationService::cache_stats() const { return cache_->stats(); }
 
 }  // namespace ltl
