@@ -1,40 +1,30 @@
 // Public API of the `bitcoin-ltl` package.
 
 /** Configuration keys (env-style). Numbers may also be given as numeric strings (env vars are strings). */
-export interface LtlConfig {
-  /** Default `https://mempool.space/api`. */
-  MEMPOOL_API_URL?: string;
-  /** Default `https://blockstream.info/api`. */
-  ESPLORA_API_URL?: string;
-  /** Default `https://api.coingecko.com/api/v3`. */
-  COINGECKO_API_URL?: string;
-  /** Default `https://api.coinbase.com/v2`. */
-  COINBASE_API_URL?: string;
-  /** Default `https://api.kraken.com/0/public`. */
-  KRAKEN_API_URL?: string;
-  /** Default `https://api.binance.com/api/v3`. */
-  BINANCE_API_URL?: string;
-  /** Default `https://api.alternative.me`. */
-  FNG_API_URL?: string;
-  /** Default `https://api.blockchain.info`. */
-  BLOCKCHAIN_INFO_API_URL?: string;
-  /** Memory cache on/off. Default true. */
-  CACHE_ENABLED?: boolean | string;
-  /** Default TTL in milliseconds for cached values. Default 30000. */
-  CACHE_DEFAULT_TTL?: number | string;
-  /** TTL in milliseconds for prices. Default: CACHE_DEFAULT_TTL. */
-  CACHE_TTL_PRICE?: number | string;
-  /** Memory cache capacity in entries. Default 1000. */
-  CACHE_MAX_ENTRIES?: number | string;
-  /** Memory cache capacity in bytes (keys + values + overhead). Default 8 MiB. */
-  CACHE_MAX_BYTES?: number | string;
-  /** Timeout of each upstream request in milliseconds. Default 10000. */
-  HTTP_TIMEOUT_MS?: number | string;
-  /** Fiat currencies accepted by price(); comma-separated. Default `usd,eur,gbp,jpy,cad,chf,aud`. */
-  SUPPORTED_CURRENCIES?: string;
-  /** Optional CoinGecko demo key, sent as `x-cg-demo-api-key`. Never appears in health or metrics. */
-  COINGECKO_API_KEY?: string;
-}
+/**
+ * Configuration keys (env-style), validated as a whole by the core: an unknown key or a bad
+ * value rejects createClient/updateConfig with an `LtlError` of category `config` naming the
+ * key, the value and what was expected. Numbers and booleans may be strings (env vars are).
+ * Every key, its default and unit are listed in the README ("Configuration").
+ */
+export type DataKindKey = 'PRICE' | 'MARKET' | 'FEES' | 'MEMPOOL' | 'BLOCKS' | 'DIFFICULTY' | 'HASHRATE' | 'SENTIMENT';
+export type ProviderKey = 'MEMPOOL' | 'ESPLORA' | 'BLOCKCHAIN_INFO' | 'COINGECKO' | 'COINBASE' | 'KRAKEN' | 'BINANCE' | 'FNG';
+type Setting = string | number | boolean;
+export type LtlConfig = Partial<
+  Record<`${ProviderKey}_API_URL` | `${ProviderKey}_TIMEOUT_MS` | `${ProviderKey}_RATE_PER_MIN`, Setting> &
+  Record<`CACHE_TTL_${DataKindKey}` | `CACHE_SWR_${DataKindKey}` | `CACHE_STALE_IF_ERROR_${DataKindKey}`, Setting> &
+  Record<
+    | 'COINGECKO_API_KEY' | 'CACHE_ENABLED' | 'CACHE_DEFAULT_TTL' | 'CACHE_MAX_ENTRIES' | 'CACHE_MAX_BYTES'
+    | 'CACHE_MAX_ENTRY_BYTES' | 'CACHE_REFRESH_AHEAD_PCT' | 'CACHE_SWEEP_INTERVAL' | 'CACHE_PERSISTENT'
+    | 'CACHE_COMPRESS_THRESHOLD' | 'CACHE_WARM' | 'REDIS_ENABLED' | 'HTTP_TIMEOUT_MS' | 'REQUEST_DEADLINE_MS'
+    | 'RETRY_MAX_ATTEMPTS' | 'RETRY_BASE_DELAY_MS' | 'RETRY_MAX_DELAY_MS' | 'BREAKER_FAILURE_RATE_PCT'
+    | 'BREAKER_MIN_CALLS' | 'BREAKER_CONSECUTIVE_FAILURES' | 'BREAKER_WINDOW_MS' | 'BREAKER_OPEN_MS'
+    | 'BREAKER_MAX_OPEN_MS' | 'BREAKER_HALF_OPEN_PROBES' | 'PRICE_PROVIDERS' | 'NETWORK_PROVIDERS'
+    | 'SUPPORTED_CURRENCIES' | 'CONSENSUS_OUTLIER_PCT' | 'PERFORMANCE_ENABLED' | 'PERFORMANCE_INTERVAL'
+    | 'PERFORMANCE_THRESHOLDS' | 'HEALTH_CHECK_ENABLED' | 'HEALTH_CHECK_INTERVAL' | 'REALTIME_ENABLED' | 'MEMPOOL_WS_URL',
+    Setting
+  >
+>;
 
 export interface LoadOptions {
   /** A compiled module (edge runtimes import the `.wasm` as a module). */
@@ -49,7 +39,90 @@ export interface LoadOptions {
   forceFetchXhr?: boolean;
   /** Wall clock in unix ms used for TTLs and ages (default `Date.now`); tests inject a manual clock. */
   now?: () => number;
+  /** The persistent tier: `'none'`, or an adapter from `bitcoin-ltl/storage`. Default: CACHE_PERSISTENT. */
+  store?: 'none' | StorageAdapter | null;
+  /** A Workers KV namespace binding, used when CACHE_PERSISTENT is `kv`. */
+  kvNamespace?: unknown;
+  /** WebSocket constructor for real-time updates (Node 20 has none: pass `ws`'s). Default `globalThis.WebSocket`. */
+  WebSocket?: unknown;
+  /** Extra options for the real-time client (see web/realtime.d.ts). */
+  realtime?: Record<string, unknown>;
 }
+
+/** A persistent tier adapter (web/storage): IndexedDB, Cache API, KV or memory. */
+export interface StorageAdapter {
+  readonly name: string;
+  get(key: string): Promise<unknown>;
+  put(key: string, entry: unknown): Promise<{ rawBytes: number; storedBytes: number }>;
+  remove(key: string): Promise<boolean>;
+  list(prefix?: string): Promise<Array<{ key: string; tags: string[]; expiresAt: number }>>;
+  close?(): void;
+}
+
+/** Where a value came from and how fresh it is; present on every data answer. */
+export interface Provenance {
+  /** Provider that answered (`coingecko`, `mempool`, ...), `consensus` for market, `mempool-websocket` when pushed. */
+  source: string;
+  /** The provider's own timestamp where it has one, else when we fetched it (unix ms). */
+  as_of: number;
+  /** When we fetched it (unix ms). */
+  fetched_at: number;
+  /** Now minus fetched_at (ms). */
+  age_ms: number;
+  /** True when served past its TTL (while revalidating, or because the origin failed). */
+  stale: boolean;
+  /** End of freshness (unix ms). */
+  expires_at: number;
+  /** Tier that answered: `origin`, `memory`, `indexeddb`, `cache-api`, `kv`. */
+  cache: string;
+  /** Providers tried before the one that answered, and why they failed. */
+  failed: Array<{ provider: string; category: ErrorCategory; message: string; upstream_status: number }>;
+  /** Why a stale value was served (the origin's error), when that is the reason. */
+  stale_reason?: ReturnType<LtlError['toJSON']>['error'];
+}
+
+export interface Fees extends Provenance {
+  fastest_sat_vb: number; half_hour_sat_vb: number; hour_sat_vb: number; economy_sat_vb: number; minimum_sat_vb: number;
+}
+export interface Mempool extends Provenance {
+  count: number; vsize_vb: number; total_fee_sat: number;
+  /** [fee rate sat/vB, vsize vB] bands, highest rate first. */
+  fee_histogram: Array<[number, number]>;
+}
+export interface Tip extends Provenance { height: number; hash: string | null }
+export interface BlockSummary {
+  height: number; hash: string; timestamp_ms: number; tx_count: number; size_bytes: number; weight_wu: number;
+  median_fee_sat_vb: number | null; total_fees_sat: number | null; pool_name: string | null;
+}
+export interface Blocks extends Provenance { blocks: BlockSummary[] }
+export interface Difficulty extends Provenance {
+  progress_pct: number; change_pct: number; remaining_blocks: number; remaining_time_ms: number;
+  estimated_retarget_ms: number; previous_retarget_pct: number; next_retarget_height: number;
+  time_avg_ms: number | null; previous_retarget_time_ms: number | null;
+}
+export interface Hashrate extends Provenance { current_hashrate_hs: number; current_difficulty: number | null }
+export interface Sentiment extends Provenance {
+  value: number; classification: string; timestamp_ms: number; time_until_update_ms: number | null;
+}
+export interface Market extends Provenance {
+  currency: string;
+  /** Median of the providers that answered. */
+  price: number;
+  /** Spread of the agreeing providers, percent of the median. */
+  spread_pct: number;
+  providers: Array<{ provider: string; price: number; as_of: number; deviation_pct: number; outlier: boolean }>;
+  outliers: string[];
+  provider_count: number;
+  market_cap: number | null; volume_24h: number | null; change_24h_pct: number | null;
+}
+export interface NetworkSummary {
+  tip: Tip | null; fees: Fees | null; mempool: Mempool | null; difficulty: Difficulty | null; hashrate: Hashrate | null;
+  halving: { blocks_to_next_halving: number; next_halving_height: number } | null;
+  failed_parts: Array<{ part: string; error: ReturnType<LtlError['toJSON']>['error'] }>;
+  as_of: number;
+}
+export type LtlEventType = 'alert' | 'breaker' | 'health' | 'config' | 'warm';
+export type RealtimeTopic = 'blocks' | 'fees' | 'mempool' | 'price';
 
 export interface PriceQuote {
   /** Price of 1 BTC in `currency`. */
@@ -62,6 +135,8 @@ export interface PriceQuote {
   volume_24h: number | null;
   /** 24 h change in percent, or null. */
   change_24h_pct: number | null;
+  /** Change since today's UTC-midnight open in percent (Kraken), or null. */
+  change_since_utc_midnight_pct: number | null;
   /** Provider that produced the value, e.g. `coingecko`. */
   source: string;
   /** When the provider last updated the value (unix ms). */
@@ -84,6 +159,11 @@ export interface Health {
   status: HealthStatus;
   checked_at: number;
   services: Record<string, { status: HealthStatus; reason: string }>;
+  /** Circuit breaker and rate limiter per provider. */
+  breakers: Array<{ provider: string; breaker: { state: 'closed' | 'open' | 'half_open'; failure_rate: number; calls_in_window: number; [key: string]: unknown }; limiter?: unknown }>;
+  cache_tiers: Array<{ name: string; status: string; reason: string; failures: number }>;
+  alerts: unknown[];
+  config_version: number;
 }
 
 export interface MetricSample {
@@ -120,11 +200,43 @@ export class LtlError extends Error {
 }
 
 export interface LtlClient {
-  /** BTC price in a fiat currency (default `usd`). Rejects with LtlError. */
+  request(route: string, params?: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** BTC price in `currency` from the first provider of PRICE_PROVIDERS that answers. */
   price(currency?: string): Promise<PriceQuote>;
+  /** Median consensus over every price provider, with the spread and the outliers named. */
+  market(currency?: string): Promise<Market>;
+  network(): Promise<NetworkSummary>;
+  fees(): Promise<Fees>;
+  mempool(): Promise<Mempool>;
+  tip(): Promise<Tip>;
+  blocks(): Promise<Blocks>;
+  difficulty(): Promise<Difficulty>;
+  hashrate(): Promise<Hashrate>;
+  sentiment(): Promise<Sentiment>;
   health(): Promise<Health>;
   metrics(): Promise<MetricsSnapshot>;
-  /** Releases timers and the module instance. */
+  /** Prometheus text exposition 0.0.4. */
+  metricsText(): Promise<string>;
+  /** Bounded history for charts: `{ t: unix ms[], series: { "name{labels}:stat": (number|null)[] } }`. */
+  history(): Promise<{ t: number[]; series: Record<string, Array<number | null>> }>;
+  alerts(): Promise<{ active: unknown[]; recent: unknown[] }>;
+  report(options?: { windowMs?: number }): Promise<Record<string, unknown>>;
+  errors(): Promise<Array<Record<string, unknown>>>;
+  config(): Promise<Record<string, unknown>>;
+  updateConfig(overrides: LtlConfig): Promise<{ changed: string[]; config: Record<string, unknown> }>;
+  invalidate(what: { key: string } | { glob: string } | { tag: string }): Promise<{ memory_removed: number; persistent_removed: number }>;
+  on(type: LtlEventType, callback: (event: Record<string, unknown> & { type: LtlEventType }) => void): () => void;
+  subscribe(topic: RealtimeTopic, callback: (update: { topic: RealtimeTopic; data: unknown; source: 'websocket' | 'polling'; receivedAt: number }) => void): () => void;
+  realtimeState(): Record<string, unknown>;
+  /** The memory tier as a synchronous string cache. */
+  readonly cache: {
+    get(key: string): string | undefined;
+    has(key: string): boolean;
+    /** ttlMs: milliseconds (default 30000), `Infinity` for no expiry; false when over the entry size limit. */
+    set(key: string, value: string, options?: { ttlMs?: number }): boolean;
+    stats(): Record<string, unknown>;
+  };
+  /** Releases the module; pending calls reject. */
   close(): void;
 }
 
