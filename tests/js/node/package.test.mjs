@@ -15,7 +15,8 @@ test('npm pack ships the entry, types, wasm, adapter and simulator, and nothing 
   const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO });
   const files = JSON.parse(stdout)[0].files.map((f) => f.path);
   for (const required of ['package.json', 'README.md', 'web/index.js', 'web/index.d.ts', 'web/xhr-fetch.js',
-    'web/edge/worker.js', 'wasm/dist/bitcoin-ltl.mjs', 'wasm/dist/bitcoin-ltl.wasm', 'scripts/simulator/index.mjs']) {
+    'web/edge/worker.js', 'web/realtime.js', 'web/storage/index.js', 'web/storage/indexeddb.js',
+    'wasm/dist/bitcoin-ltl.mjs', 'wasm/dist/bitcoin-ltl.wasm', 'scripts/simulator/index.mjs', 'scripts/simulator/websocket.mjs']) {
     assert.ok(files.includes(required), `${required} missing from the package`);
   }
   assert.deepEqual(files.filter((f) => /^(src|tests|build|node_modules)\//.test(f)), []);
