@@ -85,6 +85,7 @@ class Client {
   #store;
   #lagTimer = null;
   #longTaskObserver = null;
+  #keepAlive = null;
 
   constructor(native, { store = null, realtime = {} } = {}) {
     this.#native = native;
@@ -192,6 +193,8 @@ class Client {
     const closed = new LtlError({ category: 'internal', severity: 'low', message: 'client closed', operation: 'close' });
     for (const reject of this.#pending) reject(closed);
     this.#pending.clear();
+    if (this.#keepAlive) clearInterval(this.#keepAlive);
+    this.#keepAlive = null;
   }
 
   /** Called by the persistent-store bridge with an adapter's answer. */
@@ -263,12 +266,21 @@ class Client {
   }
 
   // Runs a callback-style core call as a promise; close() rejects it if still pending.
+  // The core's own timers do not hold a Node process open, so a pending call does.
   #call(start) {
     return new Promise((resolve, reject) => {
       this.#alive();
       this.#pending.add(reject);
+      this.#keepAlive ??= setInterval(() => {}, 1 << 30);
+      const settle = () => {
+        if (this.#pending.size === 0 && this.#keepAlive) {
+          clearInterval(this.#keepAlive);
+          this.#keepAlive = null;
+        }
+      };
       start((errorJson, resultJson) => {
         if (!this.#pending.delete(reject)) return;
+        settle();
         if (errorJson) reject(LtlError.fromJSON(errorJson));
         else resolve(JSON.parse(resultJson));
       });
