@@ -2,32 +2,50 @@
 // Runs the edge worker (web/edge/worker.js) locally in workerd through Miniflare, optionally
 // against the upstream simulator.
 //   node scripts/serve.mjs [--sim] [--port 8787] [--host 127.0.0.1]
+// Env vars: every config key of web/edge/config.js (CONFIG_KEYS), ADMIN_TOKEN (enables
+// POST /api/v1/cache/invalidate), CACHE_PERSISTENT=kv (binds a local KV namespace as LTL_CACHE_KV).
 import { realpathSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Miniflare } from 'miniflare';
-import { configFromEnv } from '../web/edge/config.js';
+import { configFromEnv, KV_BINDING, workerSecretsFromEnv } from '../web/edge/config.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORKER_PATH = fileURLToPath(new URL('../web/edge/worker.js', import.meta.url));
 const COMPATIBILITY_DATE = '2025-09-01';
 
-// Rules are tried in order, so the dashboard's script is claimed as Text before the
-// catch-all ESModule rule sees it. Paths are matched from the end of the absolute path.
+// Rules are tried in order, so the dashboard's files and uPlot's browser build are claimed as
+// Text (served as assets, never evaluated in the worker) before the catch-all ESModule rule sees
+// them. Paths are matched from the end of the absolute path.
 const MODULE_RULES = [
-  { type: 'Text', include: ['web/dashboard/*.html', 'web/dashboard/*.css', 'web/dashboard/dashboard.js'] },
+  {
+    type: 'Text',
+    include: ['web/dashboard/**', 'node_modules/uplot/dist/uPlot.iife.min.js', 'node_modules/uplot/dist/uPlot.min.css'],
+  },
   { type: 'CompiledWasm', include: ['**/*.wasm'] },
   { type: 'ESModule', include: ['**/*.js', '**/*.mjs'] },
 ];
 
 /**
  * Starts the worker on `host:port` (port 0 picks a free one). With `sim`, starts the upstream
- * simulator first and points every provider URL at it. `env` supplies the config bindings.
+ * simulator first and points every provider URL at it. `env` supplies the config bindings and
+ * ADMIN_TOKEN; CACHE_PERSISTENT=kv also binds a KV namespace as LTL_CACHE_KV.
+ * `cachePersist` / `kvPersist` (a directory, or false for in-memory) keep the Cache API and KV
+ * contents across restarts: a second server on the same directory starts with a fresh isolate
+ * but the same persistent tier.
  */
-export async function startServer({ sim = false, port = 8787, host = '127.0.0.1', env = process.env } = {}) {
+export async function startServer({
+  sim = false,
+  port = 8787,
+  host = '127.0.0.1',
+  env = process.env,
+  cachePersist = false,
+  kvPersist = false,
+} = {}) {
   const simulator = sim ? await startUpstreamSimulator() : null;
   let mf;
   try {
+    const settings = { ...env, ...simulator?.baseUrls };
     mf = new Miniflare({
       name: 'bitcoin-ltl',
       modules: true,
@@ -35,7 +53,9 @@ export async function startServer({ sim = false, port = 8787, host = '127.0.0.1'
       modulesRoot: REPO_ROOT,
       modulesRules: MODULE_RULES,
       compatibilityDate: COMPATIBILITY_DATE,
-      bindings: configFromEnv({ ...env, ...simulator?.baseUrls }),
+      bindings: { ...configFromEnv(settings), ...workerSecretsFromEnv(settings) },
+      ...(settings.CACHE_PERSISTENT === 'kv' ? { kvNamespaces: [KV_BINDING], kvPersist } : {}),
+      cachePersist,
       host,
       port,
     });
@@ -78,7 +98,8 @@ async function main() {
   console.log(`  dashboard  ${server.url}`);
   console.log(`  price      ${new URL('api/v1/price?currency=usd', server.url)}`);
   console.log(`  health     ${new URL('api/v1/health', server.url)}`);
-  console.log(`  metrics    ${new URL('api/v1/metrics.json', server.url)}`);
+  console.log(`  metrics    ${new URL('api/v1/metrics', server.url)} (Prometheus), ${new URL('api/v1/metrics.json', server.url)}`);
+  console.log(`  more       /api/v1/{market,network,fees,mempool,blocks,blocks/tip,difficulty,hashrate,sentiment,history,alerts,report,errors,config}`);
   if (server.sim) console.log(`  simulator  ${server.sim.url}`);
   console.log('Press Ctrl+C to stop.');
 

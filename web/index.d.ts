@@ -16,7 +16,7 @@ export type LtlConfig = Partial<
   Record<
     | 'COINGECKO_API_KEY' | 'CACHE_ENABLED' | 'CACHE_DEFAULT_TTL' | 'CACHE_MAX_ENTRIES' | 'CACHE_MAX_BYTES'
     | 'CACHE_MAX_ENTRY_BYTES' | 'CACHE_REFRESH_AHEAD_PCT' | 'CACHE_SWEEP_INTERVAL' | 'CACHE_PERSISTENT'
-    | 'CACHE_COMPRESS_THRESHOLD' | 'CACHE_WARM' | 'REDIS_ENABLED' | 'HTTP_TIMEOUT_MS' | 'REQUEST_DEADLINE_MS'
+    | 'CACHE_COMPRESS_THRESHOLD' | 'CACHE_WARM' | 'REDIS_ENABLED' | 'HTTP_TIMEOUT_MS' | 'REQUEST_DEADLINE_MS' | 'RATE_LIMIT_MAX_WAIT_MS'
     | 'RETRY_MAX_ATTEMPTS' | 'RETRY_BASE_DELAY_MS' | 'RETRY_MAX_DELAY_MS' | 'BREAKER_FAILURE_RATE_PCT'
     | 'BREAKER_MIN_CALLS' | 'BREAKER_CONSECUTIVE_FAILURES' | 'BREAKER_WINDOW_MS' | 'BREAKER_OPEN_MS'
     | 'BREAKER_MAX_OPEN_MS' | 'BREAKER_HALF_OPEN_PROBES' | 'PRICE_PROVIDERS' | 'NETWORK_PROVIDERS'
@@ -43,6 +43,8 @@ export interface LoadOptions {
   store?: 'none' | StorageAdapter | null;
   /** A Workers KV namespace binding, used when CACHE_PERSISTENT is `kv`. */
   kvNamespace?: unknown;
+  /** Workers: `ctx.waitUntil`, so delayed KV writes outlive the response. */
+  waitUntil?: (promise: Promise<unknown>) => void;
   /** WebSocket constructor for real-time updates (Node 20 has none: pass `ws`'s). Default `globalThis.WebSocket`. */
   WebSocket?: unknown;
   /** Extra options for the real-time client (see web/realtime.d.ts). */

@@ -341,6 +341,8 @@ function persistentStore(config, options) {
     now: typeof options.now === 'function' ? options.now : undefined,
     compressionThresholdBytes: config.CACHE_COMPRESS_THRESHOLD !== undefined ? Number(config.CACHE_COMPRESS_THRESHOLD) : undefined,
     namespace: options.kvNamespace,
+    // Workers: delayed KV writes stay alive past the response.
+    waitUntil: typeof options.waitUntil === 'function' ? options.waitUntil : undefined,
   };
   const chosen = kind === 'auto' ? detectStoreKind(adapterOptions) : kind;
   if (chosen === 'memory') return null; // a second in-process copy would add nothing

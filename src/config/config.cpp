@@ -255,6 +255,7 @@ const std::vector<KeySpec>& key_specs() {
                      [p](const Config& c) { auto v = c.rate_per_min(kProviderNames[p]); return v ? json(*v) : json(nullptr); }});
     }
     add_int("REQUEST_DEADLINE_MS", &Config::request_deadline_ms, 100, 300000, "milliseconds");
+    add_int("RATE_LIMIT_MAX_WAIT_MS", &Config::rate_limit_max_wait_ms, 0, 300000, "milliseconds");
     add_int("RETRY_MAX_ATTEMPTS", &Config::retry_max_attempts, 1, 10, "attempts");
     add_int("RETRY_BASE_DELAY_MS", &Config::retry_base_delay_ms, 1, 60000, "milliseconds");
     add_int("RETRY_MAX_DELAY_MS", &Config::retry_max_delay_ms, 1, 300000, "milliseconds");

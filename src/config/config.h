@@ -73,6 +73,7 @@ struct Config {
   std::array<std::optional<int64_t>, kProviderNames.size()> provider_timeout_ms{};
   std::array<std::optional<int64_t>, kProviderNames.size()> provider_rate_per_min{};
   int64_t request_deadline_ms = 20000;
+  int64_t rate_limit_max_wait_ms = 2000;      // longer queue for a provider's limiter → fall back instead
   int64_t retry_max_attempts = 3;
   int64_t retry_base_delay_ms = 250;
   int64_t retry_max_delay_ms = 5000;

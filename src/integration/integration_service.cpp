@@ -36,6 +36,7 @@ TieredCacheOptions tiered_options(const Config& config) {
 ProviderPolicy provider_policy(const Config& config, const std::string& provider) {
   ProviderPolicy policy;
   policy.timeout_ms = config.timeout_ms(provider);
+  policy.max_limiter_wait_ms = config.rate_limit_max_wait_ms;
   policy.retry.max_attempts = static_cast<int>(config.retry_max_attempts);
   policy.retry.base_delay_ms = config.retry_base_delay_ms;
   policy.retry.max_delay_ms = std::max(config.retry_base_delay_ms, config.retry_max_delay_ms);

@@ -41,6 +41,9 @@ std::optional<Error> ProviderPolicy::validate() const {
     return make_error(ErrorCategory::config, "", "provider_policy",
                       "provider policy timeout_ms: got " + std::to_string(timeout_ms) + "; expected 1.." +
                           std::to_string(kMaxTimeoutMs));
+  if (max_limiter_wait_ms < 0)
+    return make_error(ErrorCategory::config, "", "provider_policy",
+                      "provider policy max_limiter_wait_ms: got " + std::to_string(max_limiter_wait_ms) + "; expected >= 0");
   if (auto error = retry.validate()) return error;
   if (auto error = breaker.validate()) return error;
   if (rate_limit) {
@@ -222,8 +225,8 @@ void UpstreamClient::wait_for_limiter(uint64_t call_id) {
   if (!call) return;
   Provider& provider = provider_of(*call);
   const int64_t now = clock_.now_ms();
-  // Leave at least 1 ms for the attempt itself.
-  const int64_t max_wait = call->deadline_ms - now - 1;
+  // Leave at least 1 ms for the attempt itself; never queue longer than the policy allows.
+  const int64_t max_wait = std::min(call->deadline_ms - now - 1, provider.policy.max_limiter_wait_ms);
   int64_t wait = 0;
   if (!call->holds_limiter_slot) {
     Result<int64_t> reserved = limiter_.reserve(provider.limiter_key, std::max<int64_t>(0, max_wait));
@@ -245,7 +248,7 @@ void UpstreamClient::wait_for_limiter(uint64_t call_id) {
     if (wait > max_wait) {
       provider.breaker->on_ignored(call->permit);
       const std::string detail = "host \"" + provider.limiter_key + "\" is paused for " +
-                                 std::to_string(wait) + " ms (Retry-After), past the deadline";
+                                 std::to_string(wait) + " ms (Retry-After), longer than this call may wait";
       Error error = make_error(ErrorCategory::rate_limited, call->provider, call->operation, detail);
       error.retry_after_ms = wait;
       finish(*call, std::move(error), RetryStop::deadline, detail);

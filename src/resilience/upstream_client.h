@@ -42,6 +42,9 @@ struct ProviderPolicy {
   // that point at the same upstream host (e.g. mempool and esplora on one instance)
   // should name the same key so they share one budget; the last configure() sets its limit.
   std::string rate_limit_key;
+  // Longest a call queues for the limiter (or a Retry-After pause) before it fails with
+  // rate_limited, so a fallback chain moves on to the next provider instead of waiting.
+  int64_t max_limiter_wait_ms = 300000;
 
   std::optional<Error> validate() const;
 };

@@ -147,6 +147,22 @@ TEST_F(UpstreamClientTest, RetryAfterPausesOtherCallsToTheSameHost) {
   EXPECT_TRUE(outcomes[1].result.ok());
 }
 
+TEST_F(UpstreamClientTest, APauseLongerThanTheMaxLimiterWaitFailsFastSoAChainCanMoveOn) {
+  auto p = policy();
+  p.retry.max_attempts = 1;
+  p.max_limiter_wait_ms = 1000;
+  ASSERT_FALSE(client->configure("binance", p));
+  script({http_response(429, "{}", {{"retry-after", "5"}}), http_response(200, "{}")});
+  fetch("binance", 30000);
+  scheduler.run_due();
+  fetch("binance", 30000);
+  scheduler.run_due();
+  ASSERT_EQ(outcomes.size(), 2u);  // answered at once, not after the 5 s pause
+  EXPECT_EQ(outcomes[1].result.error().category, ErrorCategory::rate_limited);
+  EXPECT_EQ(sent.size(), 1u);
+  EXPECT_EQ(clock.now_ms(), kStart);
+}
+
 TEST_F(UpstreamClientTest, HangingTransportTimesOutAfterTimeoutMs) {
   auto p = policy();
   p.retry.max_attempts = 1;

@@ -1,5 +1,6 @@
 // The configuration keys of `createClient` (see ../index.d.ts LtlConfig), shared by the
-// worker (reading its bindings) and scripts/serve.mjs (turning env vars into bindings).
+// worker (reading its bindings) and scripts/serve.mjs (turning env vars into bindings), plus
+// the worker's own bindings and the masking of secret values in what the worker answers.
 const DATA_KINDS = ['PRICE', 'MARKET', 'FEES', 'MEMPOOL', 'BLOCKS', 'DIFFICULTY', 'HASHRATE', 'SENTIMENT'];
 const PROVIDERS = ['MEMPOOL', 'ESPLORA', 'BLOCKCHAIN_INFO', 'COINGECKO', 'COINBASE', 'KRAKEN', 'BINANCE', 'FNG'];
 
@@ -21,6 +22,7 @@ export const CONFIG_KEYS = Object.freeze([
   'HTTP_TIMEOUT_MS',
   ...PROVIDERS.flatMap((provider) => [`${provider}_TIMEOUT_MS`, `${provider}_RATE_PER_MIN`]),
   'REQUEST_DEADLINE_MS',
+  'RATE_LIMIT_MAX_WAIT_MS',
   'RETRY_MAX_ATTEMPTS',
   'RETRY_BASE_DELAY_MS',
   'RETRY_MAX_DELAY_MS',
@@ -47,6 +49,20 @@ export const CONFIG_KEYS = Object.freeze([
 /** Keys whose values (endpoints, credentials) must never appear in a response body. */
 export const PRIVATE_CONFIG_KEYS = Object.freeze(CONFIG_KEYS.filter((key) => /_(URL|KEY)$/.test(key)));
 
+/** The worker's own secret bindings (not client config): never echoed either. */
+export const WORKER_SECRET_KEYS = Object.freeze(['ADMIN_TOKEN']);
+
+/** The KV namespace binding the worker uses as its persistent tier when CACHE_PERSISTENT=kv. */
+export const KV_BINDING = 'LTL_CACHE_KV';
+
+/** A shorter ADMIN_TOKEN leaves the admin route disabled: it would be guessable. */
+export const ADMIN_TOKEN_MIN_LENGTH = 16;
+
+// Shorter fragments are not masked on their own (they would mangle unrelated text); they are
+// still masked as part of the longer value they belong to.
+const MIN_MASKED_LENGTH = 4;
+export const REDACTED = '[redacted]';
+
 /** Picks the known, non-empty string settings out of an env-like object. */
 export function configFromEnv(env) {
   const config = {};
@@ -55,4 +71,100 @@ export function configFromEnv(env) {
     if (typeof value === 'string' && value !== '') config[key] = value;
   }
   return config;
+}
+
+/** The worker's secret bindings that are set (for scripts/serve.mjs). */
+export function workerSecretsFromEnv(env) {
+  const secrets = {};
+  for (const key of WORKER_SECRET_KEYS) {
+    const value = env?.[key];
+    if (typeof value === 'string' && value !== '') secrets[key] = value;
+  }
+  return secrets;
+}
+
+/**
+ * Every form in which a secret binding could show up in a response: the value as set, without
+ * its trailing slash, JSON- and URL-encoded; for URLs also the normalised href, the URL without
+ * its credentials, the host, and the user name and password on their own. Longest first, so a
+ * whole URL is masked before its parts.
+ */
+export function secretFragments(env) {
+  const fragments = new Set();
+  const add = (text) => {
+    if (typeof text !== 'string' || text.length < MIN_MASKED_LENGTH) return;
+    for (const form of [text, JSON.stringify(text).slice(1, -1), safeEncode(text)]) {
+      if (form && form.length >= MIN_MASKED_LENGTH) fragments.add(form);
+    }
+  };
+  for (const key of [...PRIVATE_CONFIG_KEYS, ...WORKER_SECRET_KEYS]) {
+    const value = env?.[key];
+    if (typeof value !== 'string' || value === '') continue;
+    add(value);
+    add(value.replace(/\/+$/, ''));
+    if (!key.endsWith('_URL')) continue;
+    let url;
+    try {
+      url = new URL(value);
+    } catch {
+      continue; // not a URL: masked as given above
+    }
+    add(url.href);
+    add(url.href.replace(/\/+$/, ''));
+    add(url.host);
+    add(url.hostname);
+    for (const part of [url.username, url.password]) {
+      add(part);
+      add(safeDecode(part));
+    }
+    const bare = new URL(url.href);
+    bare.username = '';
+    bare.password = '';
+    add(bare.href);
+    add(bare.href.replace(/\/+$/, ''));
+  }
+  return [...fragments].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+}
+
+const fragmentCache = new WeakMap();
+
+/**
+ * Masks every secret binding of `env` in `text`, and any `scheme://user:password@` credentials
+ * whatever their origin: the last line of defence before a body leaves the worker.
+ */
+export function redactSecrets(text, env) {
+  let fragments = env && typeof env === 'object' ? fragmentCache.get(env) : undefined;
+  if (!fragments) {
+    fragments = secretFragments(env);
+    if (env && typeof env === 'object') fragmentCache.set(env, fragments);
+  }
+  let redacted = String(text);
+  for (const fragment of fragments) redacted = redacted.replaceAll(fragment, REDACTED);
+  return redacted.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/"'@<>\\]+@/gi, `$1${REDACTED}@`);
+}
+
+/** The effective config as the worker may show it: every *_URL / *_KEY value masked when set. */
+export function maskConfig(config) {
+  const masked = {};
+  for (const [key, value] of Object.entries(config ?? {})) {
+    const isPrivate = /_(URL|KEY)$/.test(key) || WORKER_SECRET_KEYS.includes(key);
+    masked[key] = isPrivate && value !== '' && value !== null && value !== undefined ? REDACTED : value;
+  }
+  return masked;
+}
+
+function safeEncode(text) {
+  try {
+    return encodeURIComponent(text);
+  } catch {
+    return '';
+  }
+}
+
+function safeDecode(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

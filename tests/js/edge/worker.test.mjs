@@ -73,8 +73,13 @@ describe('GET /api/v1/price', () => {
     assert.equal(body.stale, false);
     assert.ok(body.age_ms >= 0);
 
-    const maxAge = Number(/^public, max-age=(\d+)$/.exec(headers.get('cache-control'))?.[1]);
+    const cacheControl = /^public, max-age=(\d+), stale-while-revalidate=(\d+), stale-if-error=(\d+)$/.exec(headers.get('cache-control'));
+    assert.ok(cacheControl, headers.get('cache-control'));
+    const maxAge = Number(cacheControl[1]);
     assert.ok(maxAge >= 1 && maxAge <= TTL_MS / 1000, `max-age ${maxAge} within 1..${TTL_MS / 1000}`);
+    // The core's default price windows: SWR 30 s, stale-if-error 10 min.
+    assert.equal(cacheControl[2], '30');
+    assert.equal(cacheControl[3], '600');
   });
 
   test('serves a repeated request from the cache without calling upstream', async () => {
@@ -86,10 +91,18 @@ describe('GET /api/v1/price', () => {
     assert.equal(priceRequests(), upstreamCallsBefore);
   });
 
-  test('defaults to usd and ignores unknown parameters', async () => {
-    const { status, body } = await requestJson('/api/v1/price?utm_source=test');
+  test('defaults to usd', async () => {
+    const { status, body } = await requestJson('/api/v1/price');
     assert.equal(status, 200);
     assert.equal(body.currency, 'usd');
+  });
+
+  test('rejects unknown parameters with 400 naming them', async () => {
+    const { status, body, text } = await requestJson('/api/v1/price?currency=usd&utm_source=test');
+    assert.equal(status, 400);
+    assertErrorBody(body, 'validation');
+    assert.match(body.error.message, /unknown query parameter "utm_source"/);
+    assertNoPrivateConfig(text);
   });
 
   for (const currency of ['xyz', '<script>', 'usdx', '']) {
@@ -112,7 +125,7 @@ describe('GET /api/v1/price', () => {
   test('HEAD answers the headers without a body', async () => {
     const { status, headers, text } = await request('/api/v1/price?currency=usd', { method: 'HEAD' });
     assert.equal(status, 200);
-    assert.match(headers.get('cache-control'), /^public, max-age=\d+$/);
+    assert.match(headers.get('cache-control'), /^public, max-age=\d+, stale-while-revalidate=\d+, stale-if-error=\d+$/);
     assert.equal(text, '');
   });
 });
@@ -197,11 +210,11 @@ describe('routing', () => {
 
 describe('upstream failure with nothing cached', () => {
   test('answers 503 with the error JSON and Retry-After', async () => {
-    server.sim.setFault(PRICE_ROUTE, { kind: 'status', status: 503 });
+    server.sim.setFault('*', { kind: 'status', status: 503 });
     // A second worker on the same simulator: a fresh isolate with empty caches.
     const freshWorker = await startServer({
       port: 0,
-      env: { ...server.sim.baseUrls, COINGECKO_API_KEY: API_KEY, CACHE_DEFAULT_TTL: String(TTL_MS) },
+      env: { ...server.sim.baseUrls, COINGECKO_API_KEY: API_KEY, CACHE_DEFAULT_TTL: String(TTL_MS), RETRY_MAX_ATTEMPTS: '1' },
     });
     try {
       const { status, headers, body, text } = await requestJson('/api/v1/price?currency=usd', undefined, freshWorker.url);
