@@ -16,6 +16,9 @@ namespace ltl {
 
 constexpr int64_t kHalvingIntervalBlocks = 210000;
 constexpr int64_t kDifficultyEpochBlocks = 2016;
+// Mainnet passed this height in October 2019. A plain-text tip below it is a truncated or garbage
+// body (any cut of a 6-digit height has at most 5 digits), never a real tip.
+constexpr int64_t kMinPlausibleTipHeight = 600000;
 
 // Blocks from `height` until the next subsidy halving (at a multiple of 210000); at a halving
 // height itself the answer is the full interval. Heights below 0 are treated as 0.

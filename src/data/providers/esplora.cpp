@@ -75,6 +75,10 @@ Result<BlockTip> parse_tip_height(std::string_view body, const char* provider) {
   if (digits.front() == '-' || ec != std::errc() || end != digits.data() + digits.size() || height > kMaxBlockHeight)
     return field_error(provider, kOperation, "body",
                        "got \"" + printable_prefix(digits) + "\"; expected " + kExpected + " (decimal digits)");
+  if (height < kMinPlausibleTipHeight)
+    return field_error(provider, kOperation, "body",
+                       "got " + std::to_string(height) + "; expected a mainnet tip height of at least " +
+                           std::to_string(kMinPlausibleTipHeight) + " (a shorter number is a truncated body)");
   BlockTip tip;
   tip.height = height;
   return tip;

@@ -115,7 +115,9 @@ TEST(MempoolTip, ParsesPlainTextHeightAndHash) {
 
 TEST(MempoolTip, AcceptsSurroundingWhitespaceAndNormalisesHashCase) {
   EXPECT_EQ(mempool::parse_tip_height("698767\n").value().height, 698767);
-  EXPECT_EQ(mempool::parse_tip_height("0").value().height, 0);
+  // A plain-text height has no structure to show truncation: "948011" cut to "9480" must not pass.
+  for (const char* implausible : {"0", "9480", "94801"})
+    EXPECT_TRUE(IsParseError(mempool::parse_tip_height(implausible), "mempool", "tip_height", "body")) << implausible;
   EXPECT_EQ(mempool::parse_tip_hash(" 0000000000000000000624D76F52661D0F35A0DA8B93A87CB93CF08FD9140209\r\n").value(),
             "0000000000000000000624d76f52661d0f35a0da8b93a87cb93cf08fd9140209");
 }
