@@ -162,7 +162,10 @@ export interface Health {
   checked_at: number;
   services: Record<string, { status: HealthStatus; reason: string }>;
   /** Circuit breaker and rate limiter per provider. */
-  breakers: Array<{ provider: string; breaker: { state: 'closed' | 'open' | 'half_open'; failure_rate: number; calls_in_window: number; [key: string]: unknown }; limiter?: unknown }>;
+  breakers: {
+    in_flight: number;
+    providers: Record<string, { provider: string; breaker: { state: 'closed' | 'open' | 'half_open'; failure_rate: number; calls_in_window: number; [key: string]: unknown }; limiter?: unknown }>;
+  };
   cache_tiers: Array<{ name: string; status: string; reason: string; failures: number }>;
   alerts: unknown[];
   config_version: number;

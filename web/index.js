@@ -8,6 +8,13 @@ import { bridgeStore, createStore, detectStoreKind } from './storage/index.js';
 
 const WASM_FILE = 'bitcoin-ltl.wasm';
 
+// What an HTTP front end answers for errors raised in the shell itself (the core sends its own).
+function httpStatusFor(category) {
+  if (category === 'validation') return 400;
+  if (category === 'config' || category === 'internal') return 500;
+  return 503;
+}
+
 /** A typed failure from the core: category, severity, retryability, provider and operation. */
 export class LtlError extends Error {
   constructor(fields) {
@@ -19,7 +26,7 @@ export class LtlError extends Error {
     this.provider = fields.provider ?? '';
     this.operation = fields.operation ?? '';
     this.upstreamStatus = fields.upstream_status ?? 0;
-    this.httpStatus = fields.http_status ?? 500;
+    this.httpStatus = fields.http_status ?? httpStatusFor(this.category);
     if (fields.retry_after_ms !== undefined) this.retryAfterMs = fields.retry_after_ms;
   }
 
@@ -211,7 +218,7 @@ class Client {
     return createRealtime({
       ...options,
       poll: {
-        blocks: async () => ({ height: (await this.tip()).height }),
+        blocks: async () => (await this.blocks()).blocks[0],
         fees: async () => stripProvenance(await this.fees()),
         mempool: async () => stripProvenance(await this.mempool()),
         price: async () => stripProvenance(await this.price(options.currency ?? 'usd')),
