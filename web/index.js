@@ -102,7 +102,7 @@ class Client {
     this.#watchHost();
     /** The memory tier as a synchronous key-value cache (strings; ttlMs < 0 = no expiry). */
     this.cache = Object.freeze({
-      get: (key) => (this.#alive().cacheHas(String(key)) ? this.#native.cacheGet(String(key)) : undefined),
+      get: (key) => this.#alive().cacheGet(String(key)),
       has: (key) => this.#alive().cacheHas(String(key)),
       set: (key, value, { ttlMs = 30000 } = {}) => {
         if (typeof ttlMs !== 'number' || Number.isNaN(ttlMs) || ttlMs < 0) {

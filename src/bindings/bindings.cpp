@@ -129,12 +129,13 @@ class WasmClient {
   std::string cache_stats() { return with_service("cache", [&] { return dump(service_->cache_stats()); }); }
 
   // The memory tier directly, synchronously (a plain key-value cache for the host).
-  std::string cache_get(const std::string& key) {
-    if (!service_) return std::string();
+  // One call per lookup: the value, or undefined on a miss (an empty string is a value).
+  emscripten::val cache_get(const std::string& key) {
+    if (!service_) return emscripten::val::undefined();
     auto entry = service_->cache().memory_get(key);
-    return entry ? *entry : std::string();
+    return entry ? emscripten::val(*entry) : emscripten::val::undefined();
   }
-  bool cache_has(const std::string& key) { return service_ && service_->cache().memory_get(key).has_value(); }
+  bool cache_has(const std::string& key) { return service_ && service_->cache().memory_has(key); }
   bool cache_set(const std::string& key, const std::string& value, double ttl_ms) {
     if (!service_) return false;
     return service_->cache().memory_set(key, value, ttl_ms < 0 ? Ttl::no_expiry() : Ttl::ms(static_cast<int64_t>(ttl_ms)));

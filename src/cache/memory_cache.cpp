@@ -87,6 +87,18 @@ std::optional<CacheEntry> MemoryCache::get_stale(const std::string& key, int64_t
   return read(*it);
 }
 
+bool MemoryCache::contains_fresh(const std::string& key) {
+  auto found = index_.find(key);
+  if (found == index_.end()) return false;
+  auto it = found->second;
+  const int64_t now = clock_.now_ms();
+  if (now >= it->entry.retain_until_ms) {
+    remove(it, Reason::expired);  // lazy expiry, as on a read
+    return false;
+  }
+  return now < it->entry.expires_at_ms;
+}
+
 std::optional<CacheEntry> MemoryCache::peek(const std::string& key) const {
   auto found = index_.find(key);
   if (found == index_.end()) return std::nullopt;

@@ -106,6 +106,9 @@ class MemoryCache {
   // (and still retained): counted as a stale hit. Anything else is a miss.
   std::optional<CacheEntry> get_stale(const std::string& key, int64_t max_stale_ms);
   // The retained entry (fresh or stale) without touching stats or LRU order.
+  // A fresh entry exists: no hit/miss counted, no LRU change, no copy. An entry past its
+  // retention is dropped, as a read would.
+  bool contains_fresh(const std::string& key);
   std::optional<CacheEntry> peek(const std::string& key) const;
 
   // Stores a value; false when it is larger than max_entry_bytes (not cached).

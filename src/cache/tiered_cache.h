@@ -194,6 +194,7 @@ class TieredCache {
   // The memory tier as a plain synchronous key-value cache for the host (no policy, no
   // persistence): a fresh value or nothing; false when the value is over the entry limit.
   std::optional<std::string> memory_get(const std::string& key);
+  bool memory_has(const std::string& key) { return memory_.contains_fresh(key); }
   bool memory_set(const std::string& key, std::string value, Ttl ttl);
   const TieredCacheOptions& options() const { return options_; }
 

@@ -300,5 +300,16 @@ TEST_F(MemoryCacheTest, RetainUntilBelowFreshUntilIsRaised) {
   EXPECT_EQ(entry->retain_until_ms, t0 + 500);
 }
 
+TEST(MemoryCache, ContainsFreshCountsNothingAndEndsAtTheTtl) {
+  ManualClock clock;
+  MemoryCache cache(clock, MemoryCacheOptions{});
+  ASSERT_TRUE(cache.set("k", "v", Ttl::ms(100)));
+  EXPECT_TRUE(cache.contains_fresh("k"));
+  EXPECT_FALSE(cache.contains_fresh("other"));
+  clock.advance(100);
+  EXPECT_FALSE(cache.contains_fresh("k"));
+  EXPECT_EQ(cache.stats().hits + cache.stats().misses, 0u);
+}
+
 }  // namespace
 }  // namespace ltl
