@@ -374,6 +374,27 @@ void TieredCache::settle(Flight& flight) {
   }
 }
 
+EntryTimes TieredCache::entry_times(const CachePolicy& policy, const FetchedValue& fetched, int64_t now) const {
+  const int64_t as_of_ms = std::min(fetched.as_of_ms.value_or(now), now);
+  const int64_t fresh_until_ms = fetched.fresh_until_ms
+                                     ? *fetched.fresh_until_ms
+                                     : policy.ttl.expires_at(as_of_ms, memory_.options().default_ttl_ms);
+  return {as_of_ms, fresh_until_ms,
+          saturating_add_ms(fresh_until_ms, std::max(policy.swr_ms, policy.stale_if_error_ms))};
+}
+
+std::optional<Error> TieredCache::put(const std::string& key, const CachePolicy& policy, FetchedValue value) {
+  if (auto error = validate_key(key)) return error;
+  if (auto error = validate_policy(policy)) return error;
+  if (!options_.enabled) return std::nullopt;
+  // A fetch already in flight for this key carries older data: it must not overwrite this.
+  overtake_in_flight([&key](const std::string& candidate, const std::vector<std::string>&) { return candidate == key; });
+  const EntryTimes times = entry_times(policy, value, clock_.now_ms());
+  memory_.set_entry(key, value.value, times, policy.tags);
+  persist(key, value.value, times, policy.tags);
+  return std::nullopt;
+}
+
 void TieredCache::finish_origin(const std::shared_ptr<Flight>& flight, Result<FetchedValue> result) {
   settle(*flight);
   const int64_t now = clock_.now_ms();
@@ -384,12 +405,9 @@ void TieredCache::finish_origin(const std::shared_ptr<Flight>& flight, Result<Fe
 
   if (result.ok()) {
     FetchedValue& fetched = result.value();
-    const int64_t as_of_ms = std::min(fetched.as_of_ms.value_or(now), now);
-    const int64_t fresh_until_ms = fetched.fresh_until_ms
-                                       ? *fetched.fresh_until_ms
-                                       : policy.ttl.expires_at(as_of_ms, memory_.options().default_ttl_ms);
-    const EntryTimes times{as_of_ms, fresh_until_ms,
-                           saturating_add_ms(fresh_until_ms, std::max(policy.swr_ms, policy.stale_if_error_ms))};
+    const EntryTimes times = entry_times(policy, fetched, now);
+    const int64_t as_of_ms = times.stored_at_ms;
+    const int64_t fresh_until_ms = times.fresh_until_ms;
     if (flight->invalidated) {
       ++origin_stats_.writes_skipped_invalidated;
     } else {

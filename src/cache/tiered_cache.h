@@ -165,6 +165,10 @@ class TieredCache {
   // fetch per key at a time), stale per the policy's windows, or with an Error.
   void get_or_fetch(const std::string& key, const CachePolicy& policy, Fetcher fetch, CacheCallback done);
 
+  // Writes a value obtained elsewhere (a realtime push) to every tier, as a fetch would;
+  // fetches in flight for the key answer their callers but no longer write back.
+  std::optional<Error> put(const std::string& key, const CachePolicy& policy, FetchedValue value);
+
   // Removes a value the caller cannot use (e.g. its decoder rejected it) from every tier.
   void erase(const std::string& key, std::function<void(Result<bool>)> done = nullptr);
 
@@ -218,6 +222,7 @@ class TieredCache {
   };
   using KeyMatcher = std::function<bool(const std::string& key, const std::vector<std::string>& tags)>;
 
+  EntryTimes entry_times(const CachePolicy& policy, const FetchedValue& fetched, int64_t now) const;
   bool store_usable() const;
   void note_store_failure(const Error& error, const char* operation);
   void note_store_success();

@@ -359,8 +359,9 @@ void IntegrationService::apply_config(const Config& config, const std::vector<st
 
 Result<std::vector<std::string>> IntegrationService::update_config(const json& overrides) {
   // Thresholds are checked here too so a bad rule rejects the whole update.
-  if (overrides.is_object() && overrides.contains("PERFORMANCE_THRESHOLDS") && overrides["PERFORMANCE_THRESHOLDS"].is_string()) {
-    auto thresholds = parse_performance_thresholds(overrides["PERFORMANCE_THRESHOLDS"].get<std::string>());
+  if (overrides.is_object() && overrides.contains("PERFORMANCE_THRESHOLDS") && !overrides["PERFORMANCE_THRESHOLDS"].is_null()) {
+    const json& value = overrides["PERFORMANCE_THRESHOLDS"];
+    auto thresholds = parse_performance_thresholds(value.is_string() ? value.get<std::string>() : value.dump());
     if (!thresholds.ok()) {
       metrics_.add("ltl_config_updates_total", {{"result", "rejected"}});
       return thresholds.error();
@@ -708,9 +709,7 @@ Result<bool> IntegrationService::ingest(const std::string& route_name, const jso
   const std::string key = route->cache_key(json::object());
   const std::string value = encode_entry(data, source, json::array());
   metrics_.add("ltl_realtime_updates_total", {{"route", route_name}});
-  cache_->invalidate(key);
-  cache_->get_or_fetch(key, policy_for(*route), [value](CacheFetchCallback done) { done(FetchedValue{value, std::nullopt, std::nullopt}); },
-                       [](Result<CachedValue>) {});
+  if (auto error = cache_->put(key, policy_for(*route), FetchedValue{value, std::nullopt, std::nullopt})) return *error;
   return true;
 }
 

@@ -82,6 +82,30 @@ class TieredCacheTest : public ::testing::Test {
   TieredCacheOptions options_;
 };
 
+// ---- Put (pushed values) ------------------------------------------------------------
+
+TEST_F(TieredCacheTest, PutWritesEveryTierAndAFetchInFlightDoesNotOverwriteIt) {
+  auto cache = make();
+  origin_.hold = true;
+  cache->get_or_fetch("tip", policy_ms(1000), origin_.fetcher(), answers_.callback());
+  scheduler_.run_due();
+  ASSERT_EQ(origin_.held.size(), 1u);
+  ASSERT_FALSE(cache->put("tip", policy_ms(1000), FetchedValue{"pushed", {}, {}}));
+  origin_.release(FetchedValue{"older", {}, {}});  // the fetch answers its caller...
+  ASSERT_EQ(answers_.size(), 1u);
+  EXPECT_EQ(answers_.value(0).value, "older");
+  cache->get_or_fetch("tip", policy_ms(1000), origin_.fetcher(), answers_.callback());
+  ASSERT_EQ(answers_.size(), 2u);
+  EXPECT_EQ(answers_.value(1).value, "pushed");  // ...but the pushed value stays
+  EXPECT_EQ(answers_.value(1).source, "memory");
+  EXPECT_EQ(answers_.value(1).fresh_until_ms, now() + 1000);
+  EXPECT_EQ(origin_.calls, 1);
+  scheduler_.run_due();
+  ASSERT_EQ(store_.entries.count("tip"), 1u);
+  EXPECT_EQ(store_.entries["tip"].value, "pushed");
+  EXPECT_TRUE(cache->put("", policy_ms(1000), FetchedValue{"x", {}, {}}).has_value());  // a bad key is an error
+}
+
 // ---- Read-through ---------------------------------------------------------------
 
 TEST_F(TieredCacheTest, MissGoesToOriginThenMemoryAnswers) {
