@@ -48,6 +48,7 @@ struct TieredCache::Flight {
   std::optional<StoredEntry> store_fallback;  // a persistent entry kept for stale-if-error
   TimerId timeout_timer = 0;
   bool timer_armed = false;
+  int64_t origin_started_ms = 0;  // the data is at least as old as the moment we asked for it
 };
 
 struct TieredCache::WarmRun {
@@ -336,6 +337,7 @@ void TieredCache::lookup_store(const std::shared_ptr<Flight>& flight) {
 
 void TieredCache::fetch_origin(const std::shared_ptr<Flight>& flight) {
   ++origin_stats_.fetches;
+  flight->origin_started_ms = clock_.now_ms();
   if (flight->background) ++origin_stats_.background_refreshes;
   std::weak_ptr<bool> alive = alive_;
   if (options_.fetch_timeout_ms > 0) {
@@ -405,6 +407,9 @@ void TieredCache::finish_origin(const std::shared_ptr<Flight>& flight, Result<Fe
 
   if (result.ok()) {
     FetchedValue& fetched = result.value();
+    // Without the origin's own timestamp, ages and the TTL count from when the fetch started:
+    // a slow answer must not make old data look newer than it is.
+    if (!fetched.as_of_ms) fetched.as_of_ms = flight->origin_started_ms;
     const EntryTimes times = entry_times(policy, fetched, now);
     const int64_t as_of_ms = times.stored_at_ms;
     const int64_t fresh_until_ms = times.fresh_until_ms;

@@ -82,6 +82,19 @@ class TieredCacheTest : public ::testing::Test {
   TieredCacheOptions options_;
 };
 
+TEST_F(TieredCacheTest, ASlowOriginAnswerIsAgedFromWhenTheFetchStarted) {
+  auto cache = make(false);
+  origin_.hold = true;
+  const int64_t asked = now();
+  cache->get_or_fetch("k", policy_ms(1000), origin_.fetcher(), answers_.callback());
+  clock_.advance(400);
+  origin_.release(FetchedValue{"v", {}, {}});
+  ASSERT_EQ(answers_.size(), 1u);
+  EXPECT_EQ(answers_.value(0).stored_at_ms, asked);
+  EXPECT_EQ(answers_.value(0).age_ms, 400);
+  EXPECT_EQ(answers_.value(0).fresh_until_ms, asked + 1000);
+}
+
 // ---- Put (pushed values) ------------------------------------------------------------
 
 TEST_F(TieredCacheTest, PutWritesEveryTierAndAFetchInFlightDoesNotOverwriteIt) {
