@@ -419,7 +419,9 @@ void TieredCache::finish_origin(const std::shared_ptr<Flight>& flight, Result<Fe
       memory_.set_entry(key, fetched.value, times, policy.tags);
       persist(key, fetched.value, times, policy.tags);
     }
-    answer_waiters(std::move(waiters), make_value(std::move(fetched.value), as_of_ms, fresh_until_ms, now, kSourceOrigin));
+    CachedValue answer = make_value(std::move(fetched.value), as_of_ms, fresh_until_ms, now, kSourceOrigin);
+    answer.stale = false;  // the newest data there is, even when the TTL ran out while it came
+    answer_waiters(std::move(waiters), answer);
     return;
   }
 

@@ -93,6 +93,14 @@ TEST_F(TieredCacheTest, ASlowOriginAnswerIsAgedFromWhenTheFetchStarted) {
   EXPECT_EQ(answers_.value(0).stored_at_ms, asked);
   EXPECT_EQ(answers_.value(0).age_ms, 400);
   EXPECT_EQ(answers_.value(0).fresh_until_ms, asked + 1000);
+  // Even past its TTL on arrival, the origin's answer is the newest there is: not stale.
+  origin_.hold = true;
+  cache->invalidate("k");
+  cache->get_or_fetch("k", policy_ms(1000), origin_.fetcher(), answers_.callback());
+  clock_.advance(1500);
+  origin_.release(FetchedValue{"late", {}, {}});
+  ASSERT_EQ(answers_.size(), 2u);
+  EXPECT_FALSE(answers_.value(1).stale);
 }
 
 // ---- Put (pushed values) ------------------------------------------------------------
