@@ -609,7 +609,7 @@ void IntegrationService::run_network(JsonCallback done) {
   }
 }
 
-json IntegrationService::answer_json(const RouteSpec& route, const CachedValue& cached) const {
+json IntegrationService::answer_json(const CachedValue& cached) const {
   auto entry = decode_entry(cached.value);
   json out = entry ? (*entry)["data"] : json::object();
   const int64_t now = clock_.now_ms();
@@ -623,7 +623,6 @@ json IntegrationService::answer_json(const RouteSpec& route, const CachedValue& 
   out["cache"] = cached.source;
   out["failed"] = entry && (*entry).contains("failed") ? (*entry)["failed"] : json::array();
   if (cached.origin_error) out["stale_reason"] = *cached.origin_error;
-  (void)route;
   return out;
 }
 
@@ -688,7 +687,7 @@ void IntegrationService::request(const std::string& route_name, const json& para
                          if (cached.stale)
                            metrics_.add("ltl_stale_answers_total", {{"reason", cached.origin_error ? "origin_error" : "revalidating"},
                                                                     {"route", route->name}});
-                         finish(answer_json(*route, cached), outcome);
+                         finish(answer_json(cached), outcome);
                        });
 }
 

@@ -105,7 +105,7 @@ class IntegrationService {
   void step_chain(const std::shared_ptr<ChainRun>& run);
   void run_consensus(const nlohmann::json& params, CacheFetchCallback done);
   void run_network(JsonCallback done);
-  nlohmann::json answer_json(const RouteSpec& route, const CachedValue& cached) const;
+  nlohmann::json answer_json(const CachedValue& cached) const;
   void track_error(const std::string& route, const Error& error);
   void sync_gauges();
   void on_performance_tick();
