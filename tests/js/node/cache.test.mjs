@@ -4,16 +4,13 @@
 // request counters are the ground truth for "how many upstream calls".
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 import { createClient, LtlError } from '../../../web/index.js';
 import { startSimulator } from '../../../scripts/simulator/index.mjs';
+import { UNTHROTTLED, until } from '../support/simulated.mjs';
 
 const PRICE_ROUTE = 'coingecko.simple_price';
 const PRICE_FAULT_ROUTES = ['coingecko.simple_price', 'coinbase.spot', 'kraken.ticker', 'binance.ticker_24hr'];
-const PROVIDER_KEYS = ['MEMPOOL', 'ESPLORA', 'BLOCKCHAIN_INFO', 'COINGECKO', 'COINBASE', 'KRAKEN', 'BINANCE', 'FNG'];
-// The manual clock never moves by itself, so the per-host token buckets would never refill.
-const UNTHROTTLED = Object.fromEntries(PROVIDER_KEYS.map((p) => [`${p}_RATE_PER_MIN`, '100000']));
 
 let sim;
 before(async () => {
@@ -39,16 +36,6 @@ async function withClient(config, body, options = {}) {
     return await body(ltl);
   } finally {
     ltl.close();
-  }
-}
-
-async function until(condition, what, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await condition();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(2);
   }
 }
 

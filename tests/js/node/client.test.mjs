@@ -7,12 +7,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { createClient, LtlError } from '../../../web/index.js';
 import { startSimulator } from '../../../scripts/simulator/index.mjs';
+import { UNTHROTTLED, until } from '../support/simulated.mjs';
 
 const PRICE_ROUTE = 'coingecko.simple_price';
-const PROVIDER_KEYS = ['MEMPOOL', 'ESPLORA', 'BLOCKCHAIN_INFO', 'COINGECKO', 'COINBASE', 'KRAKEN', 'BINANCE', 'FNG'];
 // The manual clock never moves by itself, so the per-host token buckets would never refill and
 // a call would wait (in real time) for a slot that never comes: keep them out of the way.
-const UNTHROTTLED = Object.fromEntries(PROVIDER_KEYS.map((p) => [`${p}_RATE_PER_MIN`, '100000']));
 const PRICE_FAULT_ROUTES = ['coingecko.simple_price', 'coinbase.spot', 'kraken.ticker', 'binance.ticker_24hr'];
 
 let sim;
@@ -51,16 +50,6 @@ function sample(snapshot, name, labels = {}) {
   const metric = snapshot.metrics.find((m) => m.name === name);
   assert.ok(metric, `metric ${name} is declared`);
   return metric.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v));
-}
-
-async function until(condition, what, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await condition();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
 }
 
 const coingeckoUrl = (currency) =>

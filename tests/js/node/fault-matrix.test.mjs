@@ -8,14 +8,11 @@
 // clock; only real socket I/O (and the short HTTP_TIMEOUT_MS of hanging calls) is waited for.
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 import { createClient, LtlError } from '../../../web/index.js';
 import { startSimulator, refusedUrl } from '../../../scripts/simulator/index.mjs';
+import { UNTHROTTLED, until } from '../support/simulated.mjs';
 
-const PROVIDER_KEYS = ['MEMPOOL', 'ESPLORA', 'BLOCKCHAIN_INFO', 'COINGECKO', 'COINBASE', 'KRAKEN', 'BINANCE', 'FNG'];
-// The manual clock never moves by itself, so the per-host token buckets would never refill.
-const UNTHROTTLED = Object.fromEntries(PROVIDER_KEYS.map((p) => [`${p}_RATE_PER_MIN`, '100000']));
 // Hanging upstreams are given up on after HANG_TIMEOUT_MS; everything else gets a generous timeout,
 // since the simulator shares this process (and its CPU) with the client.
 const HANG_TIMEOUT_MS = 400;
@@ -70,16 +67,6 @@ function breakerOf(health, provider) {
   const entry = Array.isArray(breakers) ? breakers.find((b) => b.provider === provider) : breakers.providers[provider];
   assert.ok(entry, `health() lists the ${provider} breaker`);
   return entry;
-}
-
-async function until(condition, what, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await condition();
-    if (result) return result;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
 }
 
 async function rejection(promise) {

@@ -13,6 +13,7 @@ import {
   createMempoolRestPoll, createRealtime, mempoolWebSocketUrl, normalizeBlock, normalizeFees, normalizeMempoolBlocks,
   normalizeMempoolInfo, normalizePrices, normalizeRestMempool, RealtimeError, TOPICS,
 } from '../../../web/realtime.js';
+import { until } from '../support/simulated.mjs';
 
 const START = 1_767_225_600_000; // the simulator's default manual start (tip 900000)
 const BLOCK_MS = 600_000;
@@ -21,16 +22,6 @@ const STATS_KEYS = ['mempoolInfo', 'vBytesPerSecond', 'fees', 'da'];
 const run = promisify(execFile);
 
 // ---- helpers ----
-
-async function until(condition, what, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = condition();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
-}
 
 // setTimeout/clearTimeout/now on a manual clock; advance() fires what falls due, in order.
 class ManualTimers {

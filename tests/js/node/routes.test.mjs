@@ -5,15 +5,12 @@
 // reconnect and the polling fallback. The client's wall clock is the simulator's manual clock.
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws'; // Node 20 has no global WebSocket without --experimental-websocket
 
 import { createClient, LtlError } from '../../../web/index.js';
 import { startSimulator } from '../../../scripts/simulator/index.mjs';
+import { UNTHROTTLED, until } from '../support/simulated.mjs';
 
-const PROVIDER_KEYS = ['MEMPOOL', 'ESPLORA', 'BLOCKCHAIN_INFO', 'COINGECKO', 'COINBASE', 'KRAKEN', 'BINANCE', 'FNG'];
-// The manual clock never moves by itself, so the per-host token buckets would never refill.
-const UNTHROTTLED = Object.fromEntries(PROVIDER_KEYS.map((p) => [`${p}_RATE_PER_MIN`, '100000']));
 const BLOCK_MS = 600_000;
 const HALVING_BLOCKS = 210_000;
 
@@ -49,16 +46,6 @@ async function served(base, path) {
   const res = await fetch(sim.baseUrls[base] + path);
   const text = await res.text();
   return res.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text;
-}
-
-async function until(condition, what, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await condition();
-    if (result) return result;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
 }
 
 function assertFreshFrom(answer, source) {
