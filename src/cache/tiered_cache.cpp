@@ -281,16 +281,7 @@ void TieredCache::lookup_store(const std::shared_ptr<Flight>& flight) {
     if (policy.accepts && !policy.accepts(entry.value)) {
       ++store_stats_.corrupt_dropped;
       ++store_stats_.misses;
-      store_->remove(key, [this, alive](Result<bool> removed) {
-        if (alive.expired()) return;
-        if (!removed.ok()) {
-          ++store_stats_.errors;
-          note_store_failure(removed.error(), "remove");
-          return;
-        }
-        note_store_success();
-        ++store_stats_.removes;
-      });
+      remove_from_store(key);
       fetch_origin(flight);
       return;
     }
@@ -374,6 +365,21 @@ void TieredCache::settle(Flight& flight) {
     scheduler_.cancel(flight.timeout_timer);
     flight.timer_armed = false;
   }
+}
+
+// Fire-and-forget removal of one persistent entry, counted like every store call.
+void TieredCache::remove_from_store(const std::string& key) {
+  std::weak_ptr<bool> alive = alive_;
+  store_->remove(key, [this, alive](Result<bool> removed) {
+    if (alive.expired()) return;
+    if (!removed.ok()) {
+      ++store_stats_.errors;
+      note_store_failure(removed.error(), "remove");
+      return;
+    }
+    note_store_success();
+    ++store_stats_.removes;
+  });
 }
 
 EntryTimes TieredCache::entry_times(const CachePolicy& policy, const FetchedValue& fetched, int64_t now) const {
@@ -521,16 +527,7 @@ void TieredCache::persist(const std::string& key, const std::string& value, cons
     store_stats_.stored_bytes += result.value().stored_bytes;
     if (ticket->invalidated) {
       // The write landed after an invalidation that could not see it: take it back out.
-      store_->remove(key, [this, alive](Result<bool> removed) {
-        if (alive.expired()) return;
-        if (!removed.ok()) {
-          ++store_stats_.errors;
-          note_store_failure(removed.error(), "remove");
-          return;
-        }
-        note_store_success();
-        ++store_stats_.removes;
-      });
+      remove_from_store(key);
     }
   });
 }

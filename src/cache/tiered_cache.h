@@ -224,6 +224,7 @@ class TieredCache {
 
   EntryTimes entry_times(const CachePolicy& policy, const FetchedValue& fetched, int64_t now) const;
   bool store_usable() const;
+  void remove_from_store(const std::string& key);
   void note_store_failure(const Error& error, const char* operation);
   void note_store_success();
 
