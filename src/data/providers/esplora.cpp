@@ -160,7 +160,8 @@ Result<FeeEstimates> parse_fee_estimates(std::string_view body) {
     int target = 0;
     auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), target);
     if (key.empty() || key.size() > 5 || ec != std::errc() || end != key.data() + key.size() || target < 1)
-      return field_error(kProvider, kOperation, key.empty() ? std::string("\"\"") : printable_prefix(key),
+      // The key is upstream text: quoted, so the message still reads "<field>: <problem>".
+      return field_error(kProvider, kOperation, "body[\"" + printable_prefix(key) + "\"]",
                          "not a confirmation target; expected a positive block count");
     estimates.sat_vb_by_target_blocks[target] = fields.number(&value, key, kNumber, kNonNegative);
   }
