@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets in tests/fuzz/ (one per parser family) with ASan + UBSan, seeds each
 # from its provider's fixtures and runs it for a while.
-#   scripts/fuzz.sh [seconds_per_target=3]
+#   scripts/fuzz.sh [seconds_per_target=3]      (FUZZ_SEED=n fixes the random seed)
 # Prints "fuzz <name>: ok (<runs> runs)" or "fuzz <name>: FAILED" per target; exits non-zero when
 # any target crashed, leaked or broke an invariant (the input is kept under build/fuzz/artifacts/).
 # Needs clang++ (clang-14 on Debian 12) and its libFuzzer runtime, Debian package libclang-rt-14-dev.
@@ -96,7 +96,8 @@ for target_source in tests/fuzz/*_fuzz.cpp; do
   seed_dir=${seeds[$name]-}
   log="$out/$name.log"
   # New inputs go to the working corpus; the fixtures are only read.
-  "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=0 \
+  # FUZZ_SEED fixes libFuzzer's random seed (npm test uses one, so its short run is repeatable).
+  "$binary" -max_total_time="$seconds" ${FUZZ_SEED:+-seed="$FUZZ_SEED"} -timeout=10 -rss_limit_mb=2048 -print_final_stats=0 \
     -artifact_prefix="$out/artifacts/${name}-" "$corpus" ${seed_dir:+"$seed_dir"} >"$log" 2>&1
   status=$?
   runs=$(sed -nE 's/^Done ([0-9]+) runs in .*/\1/p' "$log" | tail -1)
