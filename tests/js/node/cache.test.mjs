@@ -2,48 +2,17 @@
 // the synchronous memory-tier API, CACHE_ENABLED and run-time TTL changes — against the WASM build
 // and the simulator. The client's wall clock is the simulator's manual clock; the simulator's
 // request counters are the ground truth for "how many upstream calls".
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { createClient, LtlError } from '../../../web/index.js';
-import { startSimulator } from '../../../scripts/simulator/index.mjs';
-import { UNTHROTTLED, until } from '../support/simulated.mjs';
+import { LtlError } from '../../../web/index.js';
+import { metricSample as sample, until, useManualSimulator } from '../support/simulated.mjs';
 
 const PRICE_ROUTE = 'coingecko.simple_price';
 const PRICE_FAULT_ROUTES = ['coingecko.simple_price', 'coinbase.spot', 'kraken.ticker', 'binance.ticker_24hr'];
 
 let sim;
-before(async () => {
-  sim = await startSimulator({ seed: 11, clock: 'manual' });
-});
-after(async () => {
-  await sim.close();
-});
-beforeEach(() => {
-  sim.clearFaults();
-  sim.resetCounts();
-});
-
-const calls = (routeId) => sim.counts().routes[routeId] ?? 0;
-
-// No refresh-ahead unless a test asks for it: it would add background fetches to the counts.
-async function withClient(config, body, options = {}) {
-  const ltl = await createClient(
-    { ...sim.baseUrls, ...UNTHROTTLED, RETRY_MAX_ATTEMPTS: '1', CACHE_REFRESH_AHEAD_PCT: '0', ...config },
-    { now: () => sim.now(), ...options },
-  );
-  try {
-    return await body(ltl);
-  } finally {
-    ltl.close();
-  }
-}
-
-function sample(snapshot, name, labels = {}) {
-  const metric = snapshot.metrics.find((m) => m.name === name);
-  assert.ok(metric, `metric ${name} is declared`);
-  return metric.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v));
-}
+const { calls, withClient } = useManualSimulator(11, { onStart: (started) => { sim = started; } });
 
 async function simulatorPriceUsd() {
   const url = `${sim.baseUrls.COINGECKO_API_URL}/simple/price?ids=bitcoin&vs_currencies=usd`;

@@ -1,56 +1,18 @@
 // The JS API in Node against the WASM build and the upstream simulator: Emscripten Fetch →
 // fetch()-backed XHR → simulator. The client's wall clock is the simulator's manual clock, so TTLs,
 // ages and expiry times are exact; only real socket I/O is awaited.
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { createClient, LtlError } from '../../../web/index.js';
-import { startSimulator } from '../../../scripts/simulator/index.mjs';
-import { UNTHROTTLED, until } from '../support/simulated.mjs';
+import { metricSample as sample, until, useManualSimulator } from '../support/simulated.mjs';
 
 const PRICE_ROUTE = 'coingecko.simple_price';
-// The manual clock never moves by itself, so the per-host token buckets would never refill and
-// a call would wait (in real time) for a slot that never comes: keep them out of the way.
 const PRICE_FAULT_ROUTES = ['coingecko.simple_price', 'coinbase.spot', 'kraken.ticker', 'binance.ticker_24hr'];
 
 let sim;
-before(async () => {
-  sim = await startSimulator({ seed: 7, clock: 'manual' });
-});
-after(async () => {
-  await sim.close();
-});
-beforeEach(() => {
-  sim.clearFaults();
-  sim.resetCounts();
-});
-
-const calls = (routeId) => sim.counts().routes[routeId] ?? 0;
-
-// Every provider points at the simulator (nothing reaches the internet), one attempt per call,
-// no refresh-ahead (it would add background fetches to the counts).
-function client(config = {}, options = {}) {
-  return createClient(
-    { ...sim.baseUrls, ...UNTHROTTLED, RETRY_MAX_ATTEMPTS: '1', CACHE_REFRESH_AHEAD_PCT: '0', ...config },
-    { now: () => sim.now(), ...options },
-  );
-}
-
-async function withClient(config, body, options) {
-  const ltl = await client(config, options);
-  try {
-    return await body(ltl);
-  } finally {
-    ltl.close();
-  }
-}
-
-function sample(snapshot, name, labels = {}) {
-  const metric = snapshot.metrics.find((m) => m.name === name);
-  assert.ok(metric, `metric ${name} is declared`);
-  return metric.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v));
-}
+const { calls, client, withClient } = useManualSimulator(7, { onStart: (started) => { sim = started; } });
 
 const coingeckoUrl = (currency) =>
   `${sim.baseUrls.COINGECKO_API_URL}/simple/price?ids=bitcoin&vs_currencies=${currency}` +

@@ -6,12 +6,12 @@
 // is cached → a typed error, never a value. Then breakers, retries, Retry-After, metrics, and
 // bounded memory over 10,000 failing requests. The client's wall clock is the simulator's manual
 // clock; only real socket I/O (and the short HTTP_TIMEOUT_MS of hanging calls) is waited for.
-import { test, describe, before, after, beforeEach } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { createClient, LtlError } from '../../../web/index.js';
-import { startSimulator, refusedUrl } from '../../../scripts/simulator/index.mjs';
-import { UNTHROTTLED, until } from '../support/simulated.mjs';
+import { LtlError } from '../../../web/index.js';
+import { refusedUrl } from '../../../scripts/simulator/index.mjs';
+import { CLIENT_DEFAULTS, metricSample as sample, metricValue as value, until, useManualSimulator } from '../support/simulated.mjs';
 
 // Hanging upstreams are given up on after HANG_TIMEOUT_MS; everything else gets a generous timeout,
 // since the simulator shares this process (and its CPU) with the client.
@@ -19,47 +19,18 @@ const HANG_TIMEOUT_MS = 400;
 const TIMEOUT_MS = 5_000;
 const STALE_AGE_MS = 5_000;
 
-let sim;
-before(async () => {
-  sim = await startSimulator({ seed: 3, clock: 'manual' });
-});
-after(async () => {
-  await sim.close();
-});
-beforeEach(() => {
-  sim.clearFaults();
-  sim.resetCounts();
-});
-
-const calls = (routeId) => sim.counts().routes[routeId] ?? 0;
-
 // One attempt per call unless a test is about retries;
 // fresh for 1 s, no stale-while-revalidate (it would answer stale without asking the origin),
 // stale-if-error for 10 minutes.
 const BASE_CONFIG = {
-  ...UNTHROTTLED,
-  RETRY_MAX_ATTEMPTS: '1',
+  ...CLIENT_DEFAULTS,
   HTTP_TIMEOUT_MS: String(TIMEOUT_MS),
-  CACHE_REFRESH_AHEAD_PCT: '0',
   CACHE_TTL_PRICE: '1000', CACHE_SWR_PRICE: '0', CACHE_STALE_IF_ERROR_PRICE: '600000',
   CACHE_TTL_BLOCKS: '1000', CACHE_SWR_BLOCKS: '0', CACHE_STALE_IF_ERROR_BLOCKS: '600000',
 };
 
-async function withClient(config, body) {
-  const ltl = await createClient({ ...sim.baseUrls, ...BASE_CONFIG, ...config }, { now: () => sim.now() });
-  try {
-    return await body(ltl);
-  } finally {
-    ltl.close();
-  }
-}
-
-function sample(snapshot, name, labels = {}) {
-  const metric = snapshot.metrics.find((m) => m.name === name);
-  assert.ok(metric, `metric ${name} is declared`);
-  return metric.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v));
-}
-const value = (snapshot, name, labels) => sample(snapshot, name, labels)?.value ?? 0;
+let sim;
+const { calls, withClient } = useManualSimulator(3, { onStart: (started) => { sim = started; }, defaults: BASE_CONFIG });
 
 // health().breakers: { in_flight, providers: { name: { breaker, limiter } } } (or a list of them).
 function breakerOf(health, provider) {

@@ -3,43 +3,21 @@
 // null, the market consensus with an outlier, the network summary with a failed part, and the
 // real-time path over the simulator's mempool.space WebSocket (with the `ws` package), including
 // reconnect and the polling fallback. The client's wall clock is the simulator's manual clock.
-import { test, describe, before, after, beforeEach } from 'node:test';
+import { test, describe, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws'; // Node 20 has no global WebSocket without --experimental-websocket
 
-import { createClient, LtlError } from '../../../web/index.js';
-import { startSimulator } from '../../../scripts/simulator/index.mjs';
-import { UNTHROTTLED, until } from '../support/simulated.mjs';
+import { LtlError } from '../../../web/index.js';
+import { until, useManualSimulator } from '../support/simulated.mjs';
 
 const BLOCK_MS = 600_000;
 const HALVING_BLOCKS = 210_000;
 
 let sim;
-before(async () => {
-  sim = await startSimulator({ seed: 5, clock: 'manual' });
-});
-after(async () => {
-  await sim.close();
-});
+const { calls, withClient } = useManualSimulator(5, { onStart: (started) => { sim = started; } });
 beforeEach(() => {
-  sim.clearFaults();
-  sim.resetCounts();
   sim.setWebSocketEnabled(true);
 });
-
-const calls = (routeId) => sim.counts().routes[routeId] ?? 0;
-
-async function withClient(config, body, options = {}) {
-  const ltl = await createClient(
-    { ...sim.baseUrls, ...UNTHROTTLED, RETRY_MAX_ATTEMPTS: '1', CACHE_REFRESH_AHEAD_PCT: '0', ...config },
-    { now: () => sim.now(), ...options },
-  );
-  try {
-    return await body(ltl);
-  } finally {
-    ltl.close();
-  }
-}
 
 // What the simulator serves right now (the same instant the client saw, on the manual clock).
 async function served(base, path) {
