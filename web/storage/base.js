@@ -234,22 +234,7 @@ export class BaseStore {
    * Adapters that read several records (list) call it too.
    */
   async _accept(key, record) {
-    let entry;
-    try {
-      entry = await decodeRecord(record);
-    } catch (err) {
-      if (!(err instanceof EnvelopeError)) throw err;
-      if (err.reason === 'version') this.counters.wrongVersion++;
-      else this.counters.corrupt++;
-      await this.#discardUnlessRewritten(key);
-      return null;
-    }
-    if (this.now() >= entry.expiresAt) {
-      this.counters.expired++;
-      await this.#discardUnlessRewritten(key);
-      return null;
-    }
-    return entry;
+    return this.#checked(key, () => decodeRecord(record));
   }
 
   /**
@@ -257,9 +242,16 @@ export class BaseStore {
    * a bad or expired record is deleted and skipped (null).
    */
   async _acceptHeader(key, record) {
-    let header;
+    const header = await this.#checked(key, () => readHeader(record));
+    return header && { key, tags: header.tags, expiresAt: header.expiresAt };
+  }
+
+  // Reads a record (or its header) with `read`; a corrupt, wrong-version or expired one is
+  // counted, deleted unless rewritten meanwhile, and answered as null.
+  async #checked(key, read) {
+    let value;
     try {
-      header = readHeader(record);
+      value = await read();
     } catch (err) {
       if (!(err instanceof EnvelopeError)) throw err;
       if (err.reason === 'version') this.counters.wrongVersion++;
@@ -267,12 +259,12 @@ export class BaseStore {
       await this.#discardUnlessRewritten(key);
       return null;
     }
-    if (this.now() >= header.expiresAt) {
+    if (this.now() >= value.expiresAt) {
       this.counters.expired++;
       await this.#discardUnlessRewritten(key);
       return null;
     }
-    return { key, tags: header.tags, expiresAt: header.expiresAt };
+    return value;
   }
 
   // A put/remove of the key started since we read it replaces the bad record anyway; deleting
