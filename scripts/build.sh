@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the native core + GoogleTest suites (build/native) and the WASM module
-# (wasm/dist/bitcoin-ltl.{mjs,wasm}). Usage: scripts/build.sh [native|wasm|all]
+# (wasm/dist/bitcoin-ltl.{mjs,wasm}) and copies uPlot into web/vendor/.
+# Usage: scripts/build.sh [native|wasm|vendor|all]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${1:-all}"
@@ -18,9 +19,19 @@ build_wasm() {
   cmake --build build/wasm -j "$jobs"
 }
 
+# uPlot's browser build and stylesheet, copied into the package (web/vendor/, not committed) so
+# the worker imports them by a path inside the package wherever npm puts the dependency.
+vendor() {
+  local from
+  from="$(node -e "console.log(require('path').dirname(require.resolve('uplot/package.json')))")/dist"
+  mkdir -p web/vendor/uplot
+  cp "$from/uPlot.iife.min.js" "$from/uPlot.min.css" web/vendor/uplot/
+}
+
 case "$target" in
   native) build_native ;;
-  wasm) build_wasm ;;
-  all) build_native; build_wasm ;;
-  *) echo "usage: scripts/build.sh [native|wasm|all]" >&2; exit 2 ;;
+  wasm) build_wasm; vendor ;;
+  vendor) vendor ;;
+  all) build_native; build_wasm; vendor ;;
+  *) echo "usage: scripts/build.sh [native|wasm|vendor|all]" >&2; exit 2 ;;
 esac

@@ -1,69 +1,100 @@
 #!/usr/bin/env node
-// Runs the edge worker (web/edge/worker.js) locally in workerd through Miniflare, optionally
-// against the upstream simulator.
+// Runs the edge layout (front worker web/edge/worker.js + the coordinator Durable Object) locally
+// in workerd through Miniflare, optionally against the upstream simulator.
 //   node scripts/serve.mjs [--sim] [--port 8787] [--host 127.0.0.1]
-// Env vars: every config key of web/edge/config.js (CONFIG_KEYS), ADMIN_TOKEN (enables
-// POST /api/v1/cache/invalidate), CACHE_PERSISTENT=kv (binds a local KV namespace as LTL_CACHE_KV).
+// Env vars: every config key of web/http/config.js (CONFIG_KEYS), the fronts' settings
+// (FRONT_SETTINGS), ADMIN_TOKEN (enables POST /api/v1/cache/invalidate), OPS_TOKEN (guards the
+// operational routes).
 import { realpathSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Miniflare } from 'miniflare';
-import { configFromEnv, KV_BINDING, workerSecretsFromEnv } from '../web/edge/config.js';
+import { configFromEnv, FRONT_SETTINGS, KV_BINDING, workerSecretsFromEnv } from '../web/http/config.js';
+
+const COORDINATOR_BINDING = 'LTL_COORDINATOR';
+const RATE_LIMIT_BINDING = 'LTL_RATE_LIMITER';
+
+/** The fronts' own settings that are set in `env`. */
+function frontSettingsFromEnv(env) {
+  return Object.fromEntries(Object.keys(FRONT_SETTINGS).filter((key) => typeof env?.[key] === 'string' && env[key] !== '').map((key) => [key, env[key]]));
+}
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORKER_PATH = fileURLToPath(new URL('../web/edge/worker.js', import.meta.url));
 const COMPATIBILITY_DATE = '2025-09-01';
 
-// Rules are tried in order, so the dashboard's files and uPlot's browser build are claimed as
-// Text (served as assets, never evaluated in the worker) before the catch-all ESModule rule sees
-// them. Paths are matched from the end of the absolute path.
+// Rules are tried in order, so the dashboard's files and the vendored uPlot are claimed as Text
+// (served as assets, never evaluated in the worker) before the catch-all ESModule rule sees
+// them. Paths are matched from the end of the absolute path. wrangler.jsonc has the same rules.
 const MODULE_RULES = [
-  {
-    type: 'Text',
-    include: ['web/dashboard/**', 'node_modules/uplot/dist/uPlot.iife.min.js', 'node_modules/uplot/dist/uPlot.min.css'],
-  },
+  { type: 'Text', include: ['web/dashboard/**', 'web/vendor/**'] },
   { type: 'CompiledWasm', include: ['**/*.wasm'] },
   { type: 'ESModule', include: ['**/*.js', '**/*.mjs'] },
 ];
 
+export const ENTRY_WORKER = 'bitcoin-ltl';
+const COORDINATOR_CLASS = 'LtlCoordinator';
+// Local default per client and minute: generous for one person, tests override it.
+const DEFAULT_RATE_LIMIT = { limit: 1000, period: 60 };
+
 /**
- * Starts the worker on `host:port` (port 0 picks a free one). With `sim`, starts the upstream
- * simulator first and points every provider URL at it. `env` supplies the config bindings and
- * ADMIN_TOKEN; CACHE_PERSISTENT=kv also binds a KV namespace as LTL_CACHE_KV.
- * `cachePersist` / `kvPersist` (a directory, or false for in-memory) keep the Cache API and KV
- * contents across restarts: a second server on the same directory starts with a fresh isolate
- * but the same persistent tier.
+ * Starts the edge layout locally on `host:port` (port 0 picks a free one): `fronts` front
+ * workers (the first serves HTTP; the others stand in for isolates in other locations and are
+ * reached with `fetchFront(i, …)`) bound to one coordinator Durable Object namespace, unless
+ * `coordinator` is false (single-isolate mode). With `sim`, starts the upstream simulator first
+ * and points every provider URL at it. `env` supplies settings and secrets.
+ * `cachePersist` / `kvPersist` / `doPersist` (a directory, or false for in-memory) keep the
+ * Cache API, KV and Durable Object storage across restarts. `kv` binds a KV namespace;
+ * `rateLimit` ({limit, period}, period 10 or 60 s) sets the per-client limit, false removes it.
  */
 export async function startServer({
   sim = false,
   port = 8787,
   host = '127.0.0.1',
   env = process.env,
+  fronts = 1,
+  coordinator = true,
+  kv = false,
+  rateLimit = DEFAULT_RATE_LIMIT,
   cachePersist = false,
   kvPersist = false,
+  doPersist = false,
+  wrap = null,
 } = {}) {
   const simulator = sim ? await startUpstreamSimulator() : null;
   let mf;
   try {
     const settings = { ...env, ...simulator?.baseUrls };
-    mf = new Miniflare({
-      name: 'bitcoin-ltl',
+    const bindings = { ...configFromEnv(settings), ...workerSecretsFromEnv(settings), ...frontSettingsFromEnv(settings) };
+    const names = Array.from({ length: fronts }, (_, i) => (i === 0 ? ENTRY_WORKER : `front-${i + 1}`));
+    const worker = (name) => ({
+      name,
       modules: true,
       scriptPath: WORKER_PATH,
       modulesRoot: REPO_ROOT,
       modulesRules: MODULE_RULES,
       compatibilityDate: COMPATIBILITY_DATE,
-      bindings: { ...configFromEnv(settings), ...workerSecretsFromEnv(settings) },
-      ...(settings.CACHE_PERSISTENT === 'kv' ? { kvNamespaces: [KV_BINDING], kvPersist } : {}),
-      cachePersist,
-      host,
-      port,
+      bindings,
+      ...(coordinator
+        ? { durableObjects: { [COORDINATOR_BINDING]: { className: COORDINATOR_CLASS, scriptName: ENTRY_WORKER, useSQLite: true } } }
+        : {}),
+      ...(rateLimit ? { ratelimits: { [RATE_LIMIT_BINDING]: { simple: rateLimit } } } : {}),
+      ...(kv ? { kvNamespaces: [KV_BINDING] } : {}),
     });
+    const workers = names.map(worker);
+    if (wrap) workers.unshift(wrap(names)); // a test entry in front of the fronts
+    mf = new Miniflare({ workers, host, port, cachePersist, kvPersist, durableObjectsPersist: doPersist });
     const url = (await mf.ready).href;
     return {
       url,
       mf,
       sim: simulator,
+      names,
+      /** fetch() through front `i` (0 is the one serving `url`). */
+      async fetchFront(i, path, init) {
+        const front = await mf.getWorker(names[i]);
+        return front.fetch(new URL(path, url), init);
+      },
       async close() {
         await mf.dispose();
         await simulator?.close();

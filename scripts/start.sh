@@ -24,4 +24,6 @@ if wasm_is_outdated; then
   bash scripts/build.sh wasm  # serving needs only the WASM, not the native test build
 fi
 
+[[ -f web/vendor/uplot/uPlot.iife.min.js ]] || bash scripts/build.sh vendor
+
 exec node scripts/serve.mjs "$@"

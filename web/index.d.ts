@@ -246,3 +246,17 @@ export interface LtlClient {
 }
 
 export function createClient(config?: LtlConfig, options?: LoadOptions): Promise<LtlClient>;
+
+/** The C++ memory tier alone (no I/O, no timers): string values kept until `retainUntil` (unix ms). */
+export interface MemoryTier {
+  get(key: string): string | undefined;
+  /** False when the value is too large to cache. */
+  set(key: string, value: string, retainUntil: number): boolean;
+  erase(key: string): boolean;
+  clear(): void;
+  stats(): { entries: number; bytes: number; hits: number; misses: number; sets: number; evictions: number };
+  close(): void;
+}
+
+/** Loads the module and returns only its memory tier (used by the edge front worker). */
+export function createMemoryTier(options?: { maxEntries?: number; maxBytes?: number } & LoadOptions): Promise<MemoryTier>;

@@ -336,6 +336,25 @@ export async function createClient(config = {}, options = {}) {
   return client;
 }
 
+/**
+ * The C++ memory tier alone: no upstream I/O, no timers, no store. For hosts that keep finished
+ * answers and leave fetching to someone else (the edge front worker, which asks its coordinator).
+ * Values are strings kept until `retainUntil` (unix ms); capacity bounds by entries and bytes.
+ * @param {{ maxEntries?: number, maxBytes?: number } & import('./index.d.ts').LoadOptions} options
+ */
+export async function createMemoryTier({ maxEntries = 1000, maxBytes = 8 << 20, ...options } = {}) {
+  const module = await createLtlModule(await wasmLoadOptions(options));
+  const tier = new module.MemoryTier(maxEntries, maxBytes);
+  return Object.freeze({
+    get: (key) => tier.get(key),
+    set: (key, value, retainUntil) => tier.set(key, value, retainUntil),
+    erase: (key) => tier.erase(key),
+    clear: () => tier.clear(),
+    stats: () => JSON.parse(tier.stats()),
+    close: () => tier.delete(),
+  });
+}
+
 // The persistent tier for this host: options.store (an adapter, or 'none'), else CACHE_PERSISTENT:
 // auto → IndexedDB in browsers, the Cache API in workerd, none in Node (memory only).
 function persistentStore(config, options) {

@@ -37,12 +37,33 @@ class ApiFailure extends Error {
   }
 }
 
-async function getJson(path) {
-  let response;
+// Operational routes need the deployment's OPS_TOKEN when one is set: asked for once (on the
+// first 401) and kept for this tab only.
+const OPS_TOKEN_KEY = 'bitcoin-ltl-ops-token';
+let tokenAsked = false;
+
+function opsHeaders() {
+  const token = sessionStorage.getItem(OPS_TOKEN_KEY);
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+async function fetchApi(path) {
   try {
-    response = await fetch(path, { headers: { accept: 'application/json' }, cache: 'no-store' });
+    return await fetch(path, { headers: { accept: 'application/json', ...opsHeaders() }, cache: 'no-store' });
   } catch {
     throw new ApiFailure('network', 'Could not reach the API');
+  }
+}
+
+async function getJson(path) {
+  let response = await fetchApi(path);
+  if (response.status === 401 && !tokenAsked) {
+    tokenAsked = true;
+    const token = window.prompt('This deployment protects its operational routes. OPS_TOKEN:');
+    if (token) {
+      sessionStorage.setItem(OPS_TOKEN_KEY, token.trim());
+      response = await fetchApi(path);
+    }
   }
   const body = await response.json().catch(() => null);
   if (body?.error) {

@@ -10,6 +10,7 @@ export { CacheApiStore } from './cache-api.js';
 export { DEFAULT_COMPRESSION_THRESHOLD_BYTES, compressionAvailable } from './compression.js';
 export { ENVELOPE_VERSION, EnvelopeError, decodeRecord, encodeEntry, readHeader } from './envelope.js';
 export { STORAGE_ERROR_CODES, StorageError } from './errors.js';
+export { DurableObjectStore } from './durable-object.js';
 export { IndexedDbStore } from './indexeddb.js';
 export { KV_MIN_TTL_SECONDS, KV_WRITE_INTERVAL_MS, KvStore } from './kv.js';
 export { MemoryStore } from './memory.js';

@@ -1,6 +1,8 @@
-// The configuration keys of `createClient` (see ../index.d.ts LtlConfig), shared by the
-// worker (reading its bindings) and scripts/serve.mjs (turning env vars into bindings), plus
-// the worker's own bindings and the masking of secret values in what the worker answers.
+// The configuration keys of `createClient` (see ../index.d.ts LtlConfig), shared by the HTTP
+// fronts (reading their bindings / environment) and scripts/serve.mjs, plus the fronts' own
+// settings and secrets and the masking of secret values in what a front answers.
+import { LtlError } from '../index.js';
+
 const DATA_KINDS = ['PRICE', 'MARKET', 'FEES', 'MEMPOOL', 'BLOCKS', 'DIFFICULTY', 'HASHRATE', 'SENTIMENT'];
 const PROVIDERS = ['MEMPOOL', 'ESPLORA', 'BLOCKCHAIN_INFO', 'COINGECKO', 'COINBASE', 'KRAKEN', 'BINANCE', 'FNG'];
 
@@ -50,7 +52,7 @@ export const CONFIG_KEYS = Object.freeze([
 export const PRIVATE_CONFIG_KEYS = Object.freeze(CONFIG_KEYS.filter((key) => /_(URL|KEY)$/.test(key)));
 
 /** The worker's own secret bindings (not client config): never echoed either. */
-export const WORKER_SECRET_KEYS = Object.freeze(['ADMIN_TOKEN']);
+export const WORKER_SECRET_KEYS = Object.freeze(['ADMIN_TOKEN', 'OPS_TOKEN']);
 
 /** The KV namespace binding the worker uses as its persistent tier when CACHE_PERSISTENT=kv. */
 export const KV_BINDING = 'LTL_CACHE_KV';
@@ -86,7 +88,8 @@ export function workerSecretsFromEnv(env) {
 /**
  * Every form in which a secret binding could show up in a response: the value as set, without
  * its trailing slash, JSON- and URL-encoded; for URLs also the normalised href, the URL without
- * its credentials, the host, and the user name and password on their own. Longest first, so a
+ * its credentials, and the user name and password on their own. Never a bare host name: text
+ * that merely mentions a host (a data value, a pool name) is not a secret. Longest first, so a
  * whole URL is masked before its parts.
  */
 export function secretFragments(env) {
@@ -111,8 +114,6 @@ export function secretFragments(env) {
     }
     add(url.href);
     add(url.href.replace(/\/+$/, ''));
-    add(url.host);
-    add(url.hostname);
     for (const part of [url.username, url.password]) {
       add(part);
       add(safeDecode(part));
@@ -130,7 +131,8 @@ const fragmentCache = new WeakMap();
 
 /**
  * Masks every secret binding of `env` in `text`, and any `scheme://user:password@` credentials
- * whatever their origin: the last line of defence before a body leaves the worker.
+ * whatever their origin. Applied to what can carry configuration (errors, health, config,
+ * reports, metrics), never to data answers, which are built from parsed provider fields.
  */
 export function redactSecrets(text, env) {
   let fragments = env && typeof env === 'object' ? fragmentCache.get(env) : undefined;
@@ -167,4 +169,42 @@ function safeDecode(text) {
   } catch {
     return text;
   }
+}
+
+/**
+ * The fronts' own settings (not client config): name → [default, min, max, meaning].
+ * Read from the same environment / bindings as the client's keys.
+ */
+export const FRONT_SETTINGS = Object.freeze({
+  NEGATIVE_CACHE_MS: [5000, 0, 600_000, 'how long a request whose providers all failed is answered with that failure again (0 = off)'],
+  CLIENT_RATE_LIMIT: [120, 0, 1_000_000, 'Node server: requests per client and period (0 = no limit); at the edge the rate-limit binding sets it'],
+  CLIENT_RATE_LIMIT_PERIOD_S: [60, 1, 3600, 'the per-client rate limit period, seconds (sent as Retry-After with a 429)'],
+  EDGE_COORDINATOR_TIMEOUT_MS: [8000, 100, 60_000, 'longest a front waits for the coordinator when it holds no usable copy'],
+  EDGE_STALE_TIMEOUT_MS: [250, 0, 60_000, 'longest a front waits for the coordinator before answering its stale-if-error copy'],
+  EDGE_KV_MIN_TTL_MS: [300_000, 60_000, 86_400_000, 'kinds with at least this TTL are written to KV (by the coordinator only)'],
+  EDGE_ALARM_IDLE_MS: [600_000, 0, 86_400_000, 'the coordinator keeps waking on alarms this long after its last request (0 = never)'],
+});
+
+/** The fronts' settings from `env`, validated; a bad value is a config error naming it. */
+export function frontSettings(env) {
+  const settings = {};
+  for (const [key, [fallback, min, max]] of Object.entries(FRONT_SETTINGS)) {
+    const raw = env?.[key];
+    if (raw === undefined || raw === '') {
+      settings[key] = fallback;
+      continue;
+    }
+    const value = typeof raw === 'number' ? raw : /^[0-9]{1,12}$/.test(String(raw)) ? Number(raw) : NaN;
+    if (!(value >= min && value <= max)) {
+      throw new LtlError({
+        category: 'config',
+        severity: 'critical',
+        operation: 'configure',
+        message: `${key}: got ${JSON.stringify(String(raw)).slice(0, 40)}; expected a whole number from ${min} to ${max}`,
+        http_status: 500,
+      });
+    }
+    settings[key] = value;
+  }
+  return settings;
 }
