@@ -1,0 +1,127 @@
+// `bitcoin-ltl serve`: the HTTP API and dashboard on Node ≥ 20, one client per process, the same
+// routes, validation, headers, ETag/304, negative caching, ops token and rate limit as the edge
+// front (the shared layer in ../http/). In Node one process owns its I/O, so the core coalesces
+// and rate-limits across requests directly.
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+
+import { createClient } from '../index.js';
+import { assetMap } from '../http/assets.js';
+import { configFromEnv, frontSettings } from '../http/config.js';
+import { AnswerSource } from '../http/documents.js';
+import { handleRequest } from '../http/front.js';
+import { documentResponse } from '../http/responses.js';
+import { FixedWindowLimiter } from './rate-limiter.js';
+
+const WEB_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+
+function readAssets() {
+  return assetMap((file) => readFileSync(WEB_ROOT + file, 'utf8'));
+}
+
+/**
+ * Starts the server. `env` holds the configuration keys and the front settings (as strings, like
+ * environment variables); `log` writes one access-log line per request to `logger`.
+ * @returns {Promise<{ url: string, client: object, close(graceMs?: number): Promise<void> }>}
+ */
+export async function startNodeServer({ env = process.env, port = 8080, host = '127.0.0.1', log = false, logger = console.log, clientOptions = {} } = {}) {
+  const settings = frontSettings(env);
+  const client = await createClient(configFromEnv(env), clientOptions);
+  const source = new AnswerSource(client, { negativeCacheMs: settings.NEGATIVE_CACHE_MS });
+  const assets = readAssets();
+  const rateLimiter = settings.CLIENT_RATE_LIMIT > 0 ? new FixedWindowLimiter({ limit: settings.CLIENT_RATE_LIMIT, periodSeconds: settings.CLIENT_RATE_LIMIT_PERIOD_S }) : null;
+  const backend = {
+    async data(match, request) {
+      const doc = await source.document(match.route, match.params, match.key);
+      return documentResponse(request, doc, Date.now(), { extra: { 'x-ltl-cache': 'core' } });
+    },
+    health: () => client.health(),
+    ops: (op, params) => (op === 'report' ? client.report(params.window_ms !== undefined ? { windowMs: params.window_ms } : {}) : client[op]()),
+    async invalidate(what) {
+      const [how] = ['key', 'glob', 'tag'].filter((name) => typeof what[name] === 'string');
+      source.forgetFailures();
+      return client.invalidate({ [how]: what[how] });
+    },
+  };
+  const inFlight = new Set();
+
+  const server = createServer(async (req, res) => {
+    const started = performance.now();
+    const done = new Promise((resolve) => res.once('close', resolve));
+    inFlight.add(done);
+    done.then(() => inFlight.delete(done));
+    try {
+      const request = toRequest(req, host, port);
+      const response = await handleRequest(request, {
+        env,
+        backend,
+        assets,
+        rateLimiter,
+        rateLimitPeriodSeconds: settings.CLIENT_RATE_LIMIT_PERIOD_S,
+        keyOf: () => req.socket.remoteAddress ?? 'anonymous',
+      });
+      await send(res, response);
+    } catch (err) {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ error: { category: 'internal', message: 'Internal error' } }));
+      logger(`bitcoin-ltl serve: ${err?.stack ?? err}`);
+    }
+    if (log) logger(`${new Date().toISOString()} ${req.method} ${req.url.slice(0, 200)} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`);
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const address = server.address();
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/`;
+
+  let closing = null;
+  return {
+    url,
+    client,
+    server,
+    /** Stops accepting, lets in-flight requests finish (at most `graceMs`), closes the client. */
+    close(graceMs = DEFAULT_SHUTDOWN_GRACE_MS) {
+      closing ??= (async () => {
+        const stopped = new Promise((resolve) => server.close(resolve));
+        server.closeIdleConnections?.();
+        let timer;
+        const grace = new Promise((resolve) => {
+          timer = setTimeout(resolve, graceMs);
+        });
+        await Promise.race([Promise.all([...inFlight]), grace]);
+        clearTimeout(timer);
+        server.closeAllConnections?.();
+        await stopped;
+        client.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function toRequest(req, host, port) {
+  const url = new URL(req.url, `http://${req.headers.host || `${host}:${port}`}`);
+  const init = { method: req.method, headers: req.headers };
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    init.body = Readable.toWeb(req);
+    init.duplex = 'half';
+  }
+  return new Request(url, init);
+}
+
+async function send(res, response) {
+  const headers = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  res.writeHead(response.status, headers);
+  if (response.body) {
+    res.end(Buffer.from(await response.arrayBuffer()));
+  } else {
+    res.end();
+  }
+}
