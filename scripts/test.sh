@@ -35,14 +35,20 @@ mapfile -t js_tests < <(find tests/js -name '*.test.mjs' | sort)
 node --test --test-concurrency=1 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$results/node.tap" \
-  "${js_tests[@]}"
-js_status=$?
+  "${js_tests[@]}" 2>&1 | tee "$results/js.log"
+js_status=${PIPESTATUS[0]}
 js_passed=$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$results/node.tap" | tail -1)
 js_failed=$(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$results/node.tap" | tail -1)
 js_passed=${js_passed:-0}
 js_failed=${js_failed:-0}
 # A runner that crashed without reporting counts as a failure.
 [ "$js_status" -ne 0 ] && [ "$js_failed" -eq 0 ] && js_failed=1
+# workerd's warning that a promise crossed request contexts is a failure wherever it appears.
+context_warnings=$(grep -c "different request context" "$results/js.log")
+if [ "$context_warnings" -gt 0 ]; then
+  echo "workerd printed \"different request context\" $context_warnings times (see $results/js.log)"
+  js_failed=$((js_failed + 1))
+fi
 
 echo
 echo "native (ctest): $((native_total - native_failed)) passed, $native_failed failed"
