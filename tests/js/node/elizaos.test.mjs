@@ -121,6 +121,10 @@ test('a bad setting fails every service with the core\'s typed error naming the 
   const errors = logger.problems().filter((e) => e.level === 'error');
   assert.equal(errors.length, SEED_NAMES.length, 'one "Service registration failed" per service');
   assert.ok(errors.every((e) => /Service registration failed/.test(e.message) && /REDIS_ENABLED/.test(e.message)));
+  // The providers say so instead of failing the agent's context.
+  const price = await runtime.providers.find((p) => p.name === 'BTC_PRICE').get(runtime, message('hi'), { values: {}, data: {}, text: '' });
+  assert.equal(price.text, 'BTC price: unavailable (internal: the market-data service is not running)');
+  assert.equal(await runtime.actions[0].validate(runtime, message('BTC price?')), false, 'the action is not offered');
   await runtime.stop();
 });
 
@@ -210,23 +214,30 @@ test('cache: without CACHE_DEFAULT_TTL a value lives the client\'s effective def
   });
 });
 
-test('performance-monitor: metrics, reports, alerts and onAlert', async () => {
-  await withAgent({}, async (runtime) => {
-    await runtime.getService('market-data').getPrice('usd');
+test('performance-monitor: metrics, reports, alerts, and onAlert called back on a raised alert', async () => {
+  await withAgent({ PERFORMANCE_INTERVAL: 1000, BREAKER_CONSECUTIVE_FAILURES: 2 }, async (runtime) => {
+    const market = runtime.getService('market-data');
+    await market.getPrice('usd');
     const monitor = runtime.getService('performance-monitor');
     const metrics = await monitor.getCurrentMetrics();
     assert.ok(metrics.metrics.length >= 30, `${metrics.metrics.length} metric families`);
     const requests = metrics.metrics.find((m) => m.name === 'ltl_upstream_requests_total');
     assert.ok(requests.samples.some((s) => s.labels.provider === 'coingecko' && s.value >= 1));
     const report = await monitor.generateReport({ windowMs: 60_000 });
-    assert.equal(typeof report, 'object');
     assert.ok(Array.isArray(report.recommendations));
-    const alerts = await monitor.getAlerts();
-    assert.ok(Array.isArray(alerts.active) && Array.isArray(alerts.recent));
     assert.match(await monitor.getPrometheusText(), /# TYPE ltl_upstream_requests_total counter/);
+
+    // Two failures in a row open CoinGecko's breaker; the next sample (every 1000 ms) raises breaker_open.
     const seen = [];
     const unsubscribe = monitor.onAlert((event) => seen.push(event));
-    assert.equal(typeof unsubscribe, 'function');
+    sim.setFault('coingecko.simple_price', { kind: 'status', status: 500 });
+    assert.equal((await market.getPrice('eur')).source, 'coinbase');
+    assert.equal((await market.getPrice('gbp')).source, 'coinbase');
+    await until(() => seen.length > 0, 'an alert event', 5_000);
+    assert.equal(seen[0].kind, 'raised');
+    assert.equal(seen[0].alert.threshold, 'breaker_open');
+    assert.deepEqual(seen[0].alert.labels, { provider: 'coingecko' });
+    assert.ok((await monitor.getAlerts()).active.some((a) => a.threshold === 'breaker_open'));
     unsubscribe();
   });
 });
