@@ -43,8 +43,9 @@ export class IntegrationService extends LtlService {
       let reason = 'overall status';
       if (core) ({ status, reason } = health.services[core] ?? { status: 'unhealthy', reason: `no ${core} service in health` });
       else if (name === 'real-time-data') {
-        status = realtime.lastError && !realtime.connected && realtime.mode !== 'polling' ? 'degraded' : 'healthy';
-        reason = `mode ${realtime.mode}${realtime.connected ? ', socket connected' : ''}`;
+        // Degraded while its last error stands (a socket that failed, a poll that did not parse).
+        status = realtime.lastError ? 'degraded' : 'healthy';
+        reason = `mode ${realtime.mode}${realtime.connected ? ', socket connected' : ''}${realtime.lastError ? `; last error: ${realtime.lastError.error?.message}` : ''}`;
       }
       out[name] = { registered: this.#running(name), status, reason };
     }

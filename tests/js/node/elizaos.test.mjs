@@ -28,13 +28,13 @@ let sim;
 useManualSimulator(14, { onStart: (started) => { sim = started; } });
 
 // A plugin on the simulator's clock, with the settings an agent's character would carry.
-async function agent(settings = {}, { waitFor } = {}) {
+async function agent(settings = {}, { waitFor, secrets } = {}) {
   const plugin = createBitcoinLtlPlugin({ loadOptions: { now: () => sim.now() } });
-  return startRuntime({ plugins: [plugin], settings: { ...sim.baseUrls, ...CLIENT_DEFAULTS, ...settings }, waitFor });
+  return startRuntime({ plugins: [plugin], settings: { ...sim.baseUrls, ...CLIENT_DEFAULTS, ...settings }, secrets, waitFor });
 }
 
-async function withAgent(settings, body) {
-  const { runtime, logger } = await agent(settings);
+async function withAgent(settings, body, options) {
+  const { runtime, logger } = await agent(settings, options);
   try {
     return await body(runtime, logger);
   } finally {
@@ -107,6 +107,11 @@ test('configuration comes from the runtime settings under the client\'s keys, th
     // The plugin reads every key the core knows, and only those.
     assert.deepEqual([...CONFIG_KEYS].sort(), Object.keys(all).sort());
   });
+  // Secrets are settings too (character.secrets), and never shown.
+  await withAgent({}, async (runtime) => {
+    assert.equal(await runtime.getService('centralized-config').get('COINGECKO_API_KEY'), '(set)');
+    assert.equal((await runtime.getService('market-data').getPrice('usd')).source, 'coingecko');
+  }, { secrets: { COINGECKO_API_KEY: 'test-demo-key-0001' } });
 });
 
 test('a bad setting fails every service with the core\'s typed error naming the key, and leaks no client', async () => {
