@@ -317,6 +317,18 @@ test('real-time-data: subscriptions deliver (polling without a WebSocket) and st
 
 test('providers put price, network and sentiment into the agent\'s context with source and age', async () => {
   await withAgent({}, async (runtime) => {
+    // Through the runtime's own state composition, as the agent's prompt gets it.
+    const state = await runtime.composeState(message('hello'), ['BTC_PRICE', 'BITCOIN_NETWORK', 'BTC_SENTIMENT'], true);
+    const lines = state.text.split('\n');
+    assert.equal(lines.length, 3);
+    assert.match(lines[0], /^BTC price: /);
+    assert.match(lines[1], /^Bitcoin network: /);
+    assert.match(lines[2], /^Bitcoin Fear & Greed index: /);
+    assert.equal(typeof state.values.btcPrice, 'number');
+    assert.equal(typeof state.values.btcBlockHeight, 'number');
+    assert.equal(typeof state.values.btcFearGreed, 'number');
+    assert.equal(state.data.providers.BTC_PRICE.data.btcPrice.source, 'coingecko');
+
     const byName = Object.fromEntries(runtime.providers.map((p) => [p.name, p]));
     const msg = message('hi');
     const price = await byName.BTC_PRICE.get(runtime, msg, { values: {}, data: {}, text: '' });
@@ -331,15 +343,18 @@ test('providers put price, network and sentiment into the agent\'s context with 
     assert.match(fallback.text, /from coinbase, <1 s old$/);
 
     const network = await byName.BITCOIN_NETWORK.get(runtime, msg, { values: {}, data: {}, text: '' });
-    assert.match(network.text, /^Bitcoin network: block [\d,]+; fees .* sat\/vB .*; mempool [\d,]+ tx, .* MvB; hashrate [\d,.]+ EH\/s; .*; from .*mempool.*, oldest part <1 s old$/);
+    assert.match(network.text, /^Bitcoin network: block [\d,]+; fees .* sat\/vB .*; mempool [\d,]+ tx, .* MvB; hashrate [\d,.]+ EH\/s; .*; from .*mempool.*, oldest part 1 min old$/,
+      'difficulty and hashrate (TTL 5 and 10 min) come from the cache filled 90 s ago, and say so');
     assert.equal(network.values.btcBlockHeight, Number(await simulatorGet('MEMPOOL_API_URL', '/blocks/tip/height')));
     assert.equal(network.data.bitcoinNetwork.failed_parts.length, 0);
 
     const sentiment = await byName.BTC_SENTIMENT.get(runtime, msg, { values: {}, data: {}, text: '' });
-    assert.match(sentiment.text, /^Bitcoin Fear & Greed index: \d+\/100 \([A-Za-z ]+\), from \w+, <1 s old$/);
+    // Fetched by composeState 90 s ago (sentiment TTL 1 h): served from cache with its age.
+    assert.match(sentiment.text, /^Bitcoin Fear & Greed index: \d+\/100 \([A-Za-z ]+\), from \w+, 1 min old$/);
+    assert.equal(sentiment.values.btcSentimentAgeMs, 90_000);
     sim.advance(60_000);
     const older = await byName.BTC_SENTIMENT.get(runtime, msg, { values: {}, data: {}, text: '' });
-    assert.match(older.text, /, 1 min old$/, 'served from cache, its age shown');
+    assert.match(older.text, /, 2 min old$/);
 
     // Every provider failing and nothing cached: said so, with the error category, never a number.
     for (const route of ['fng.fng']) sim.setFault(route, { kind: 'status', status: 500 });
