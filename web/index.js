@@ -221,7 +221,11 @@ class Client {
         blocks: async () => (await this.blocks()).blocks[0],
         fees: async () => stripProvenance(await this.fees()),
         mempool: async () => stripProvenance(await this.mempool()),
-        price: async () => stripProvenance(await this.price(options.currency ?? 'usd')),
+        // The topic's shape is mempool.space's prices ({ as_of_ms, prices: { usd } }), not a quote.
+        price: async () => {
+          const quote = await this.price(options.currency ?? 'usd');
+          return { as_of_ms: quote.as_of, prices: { [quote.currency]: quote.price } };
+        },
         ...options.poll,
       },
       onUpdate(update) {
