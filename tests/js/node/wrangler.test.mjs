@@ -35,7 +35,8 @@ test('a fresh project builds the worker with the shipped wrangler.jsonc', { time
   assert.equal(wasm.length, 1, `one .wasm module in ${files.join(', ')}`);
   assert.ok((await stat(join(dir, 'dist', wasm[0]))).size > 100_000);
   const bundle = await readFile(join(dir, 'dist', 'worker.js'), 'utf8');
-  assert.match(bundle, /class LtlCoordinator/);
-  assert.match(bundle, /uPlot/, 'the vendored uPlot is bundled as text');
+  assert.match(bundle, /export \{[^}]*\bLtlCoordinator\b[^}]*\}/, 'the coordinator class is exported for its binding');
+  assert.ok(files.some((name) => name.endsWith('uPlot.iife.min.js')), 'the vendored uPlot ships as a text module');
+  assert.ok(files.some((name) => name.endsWith('dashboard.js')), 'the dashboard ships as a text module');
   assert.ok(!bundle.includes('node_modules/uplot'), 'no path into node_modules');
 });
