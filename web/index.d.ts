@@ -118,6 +118,8 @@ export interface Market extends Provenance {
   outliers: string[];
   provider_count: number;
   market_cap: number | null; volume_24h: number | null; change_24h_pct: number | null;
+  /** Provider each of those came from (the first in PRICE_PROVIDERS order that has it); absent while the value is null. */
+  market_cap_source?: string; volume_24h_source?: string; change_24h_pct_source?: string;
 }
 export interface NetworkSummary {
   tip: Tip | null; fees: Fees | null; mempool: Mempool | null; difficulty: Difficulty | null; hashrate: Hashrate | null;
