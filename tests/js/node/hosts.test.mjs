@@ -167,7 +167,7 @@ describe('hosts', () => {
     await writeViteApp();
     const { build, preview } = await import('vite');
     const logger = collectingLogger();
-    await build({ root: project, configFile: false, customLogger: logger });
+    await build({ root: project, configFile: false, logLevel: 'warn', customLogger: logger });
     const assets = await readdir(join(project, 'dist/assets'));
     assert.equal(assets.filter((f) => f.endsWith('.wasm')).length, 1, `assets: ${assets.join(', ')}`);
     assert.deepEqual(assets.filter((f) => /\.m?js$/.test(f) && !f.startsWith('index-')), [], 'only the page bundle is JavaScript');
