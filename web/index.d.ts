@@ -203,7 +203,8 @@ export interface Health {
     providers: Record<string, { provider: string; breaker: { state: BreakerState; failure_rate: number; calls_in_window: number; [key: string]: unknown }; limiter?: unknown }>;
   };
   cache_tiers: Array<{ name: string; status: string; reason: string; failures: number }>;
-  alerts: unknown[];
+  /** Active alerts. */
+  alerts: Alert[];
   config_version: number;
 }
 
