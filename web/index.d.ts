@@ -1,4 +1,6 @@
 // Public API of the `bitcoin-ltl` package.
+import type { Topic, Update } from './realtime.js';
+export type { BlockData, FeesData, MempoolData, PriceData, TopicData } from './realtime.js';
 
 /** Configuration keys (env-style). Numbers may also be given as numeric strings (env vars are strings). */
 /**
@@ -116,6 +118,8 @@ export interface Market extends Provenance {
   outliers: string[];
   provider_count: number;
   market_cap: number | null; volume_24h: number | null; change_24h_pct: number | null;
+  /** Provider each of those came from (the first in PRICE_PROVIDERS order that has it); absent while the value is null. */
+  market_cap_source?: string; volume_24h_source?: string; change_24h_pct_source?: string;
 }
 export interface NetworkSummary {
   tip: Tip | null; fees: Fees | null; mempool: Mempool | null; difficulty: Difficulty | null; hashrate: Hashrate | null;
@@ -123,10 +127,12 @@ export interface NetworkSummary {
   failed_parts: Array<{ part: string; error: ReturnType<LtlError['toJSON']>['error'] }>;
   as_of: number;
 }
-export type LtlEventType = 'alert' | 'breaker' | 'health' | 'config' | 'warm';
-export type RealtimeTopic = 'blocks' | 'fees' | 'mempool' | 'price';
+export type LtlEventType = keyof LtlEvents;
+export type RealtimeTopic = Topic;
+/** What `subscribe(topic, cb)` delivers: one shape per topic, pushed or polled (web/realtime.d.ts). */
+export type RealtimeUpdate<T extends RealtimeTopic = RealtimeTopic> = Update<T>;
 
-export interface PriceQuote {
+export interface PriceQuote extends Provenance {
   /** Price of 1 BTC in `currency`. */
   price: number;
   /** Lower-case ISO code, e.g. `usd`. */
@@ -139,17 +145,47 @@ export interface PriceQuote {
   change_24h_pct: number | null;
   /** Change since today's UTC-midnight open in percent (Kraken), or null. */
   change_since_utc_midnight_pct: number | null;
-  /** Provider that produced the value, e.g. `coingecko`. */
-  source: string;
-  /** When the provider last updated the value (unix ms). */
-  as_of: number;
-  /** Age of the value now (ms), measured from when it was fetched. */
-  age_ms: number;
-  /** True when served past its TTL. */
-  stale: boolean;
-  /** When the cached copy expires (unix ms). */
-  expires_at: number;
 }
+
+/** What each route answers: `request(route)` and the method of the same name. */
+export interface RouteAnswers {
+  price: PriceQuote; market: Market; network: NetworkSummary; fees: Fees; mempool: Mempool;
+  tip: Tip; blocks: Blocks; difficulty: Difficulty; hashrate: Hashrate; sentiment: Sentiment;
+}
+export type Route = keyof RouteAnswers;
+
+/** A threshold alert (rule format: README "Monitoring"). Times are unix ms. */
+export interface Alert {
+  id: string;
+  /** Id of the threshold rule that raised it. */
+  threshold: string;
+  state: 'active' | 'resolved';
+  level: 'warning' | 'critical';
+  peak_level: 'warning' | 'critical';
+  labels: Record<string, string>;
+  /** The observed value and the limit it crossed, in the metric's unit. */
+  value: number;
+  limit: number;
+  samples: number;
+  raised_at_ms: number;
+  updated_at_ms: number;
+  resolved_at_ms: number | null;
+  resolution: string | null;
+  message: string;
+}
+
+/** Payload of each `on(type, cb)` event; every one carries its `type`. */
+export interface LtlEvents {
+  alert: { type: 'alert'; kind: 'raised' | 'escalated' | 'deescalated' | 'resolved'; at_ms: number; alert: Alert };
+  breaker: { type: 'breaker'; provider: string; from: BreakerState; to: BreakerState; reason: string; at: number };
+  health: { type: 'health'; from: HealthStatus; to: HealthStatus; health: Health };
+  config: { type: 'config'; changed: string[]; version: number };
+  warm: {
+    type: 'warm';
+    report: { requested: number; fetched: number; cached: number; failed: number; failures: Array<{ key: string; error: ReturnType<LtlError['toJSON']>['error'] }> };
+  };
+}
+export type BreakerState = 'closed' | 'open' | 'half_open';
 
 export type ErrorCategory =
   | 'network' | 'timeout' | 'rate_limited' | 'upstream_5xx' | 'upstream_4xx'
@@ -164,10 +200,11 @@ export interface Health {
   /** Circuit breaker and rate limiter per provider. */
   breakers: {
     in_flight: number;
-    providers: Record<string, { provider: string; breaker: { state: 'closed' | 'open' | 'half_open'; failure_rate: number; calls_in_window: number; [key: string]: unknown }; limiter?: unknown }>;
+    providers: Record<string, { provider: string; breaker: { state: BreakerState; failure_rate: number; calls_in_window: number; [key: string]: unknown }; limiter?: unknown }>;
   };
   cache_tiers: Array<{ name: string; status: string; reason: string; failures: number }>;
-  alerts: unknown[];
+  /** Active alerts. */
+  alerts: Alert[];
   config_version: number;
 }
 
@@ -205,7 +242,8 @@ export class LtlError extends Error {
 }
 
 export interface LtlClient {
-  request(route: string, params?: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Any route with its parameters, e.g. `request('price', { currency: 'eur' })`. */
+  request<R extends Route>(route: R, params?: Record<string, unknown>): Promise<RouteAnswers[R]>;
   /** BTC price in `currency` from the first provider of PRICE_PROVIDERS that answers. */
   price(currency?: string): Promise<PriceQuote>;
   /** Median consensus over every price provider, with the spread and the outliers named. */
@@ -224,14 +262,15 @@ export interface LtlClient {
   metricsText(): Promise<string>;
   /** Bounded history for charts: `{ t: unix ms[], series: { "name{labels}:stat": (number|null)[] } }`. */
   history(): Promise<{ t: number[]; series: Record<string, Array<number | null>> }>;
-  alerts(): Promise<{ active: unknown[]; recent: unknown[] }>;
+  /** Active alerts, recently resolved ones (newest first), and counts of suppressed and dropped alert events. */
+  alerts(): Promise<{ active: Alert[]; recent: Alert[]; suppressed_by_cooldown: number; dropped: number }>;
   report(options?: { windowMs?: number }): Promise<Record<string, unknown>>;
   errors(): Promise<Array<Record<string, unknown>>>;
   config(): Promise<Record<string, unknown>>;
   updateConfig(overrides: LtlConfig): Promise<{ changed: string[]; config: Record<string, unknown> }>;
   invalidate(what: { key: string } | { glob: string } | { tag: string }): Promise<{ memory_removed: number; persistent_removed: number }>;
-  on(type: LtlEventType, callback: (event: Record<string, unknown> & { type: LtlEventType }) => void): () => void;
-  subscribe(topic: RealtimeTopic, callback: (update: { topic: RealtimeTopic; data: unknown; source: 'websocket' | 'polling'; receivedAt: number }) => void): () => void;
+  on<T extends LtlEventType>(type: T, callback: (event: LtlEvents[T]) => void): () => void;
+  subscribe<T extends RealtimeTopic>(topic: T, callback: (update: RealtimeUpdate<T>) => void): () => void;
   realtimeState(): Record<string, unknown>;
   /** The memory tier as a synchronous string cache. */
   readonly cache: {

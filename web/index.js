@@ -6,8 +6,6 @@ import { createFetchXMLHttpRequest } from './xhr-fetch.js';
 import { createRealtime, mempoolWebSocketUrl } from './realtime.js';
 import { bridgeStore, createStore, detectStoreKind } from './storage/index.js';
 
-const WASM_FILE = 'bitcoin-ltl.wasm';
-
 // What an HTTP front end answers for errors raised in the shell itself (the core sends its own).
 function httpStatusFor(category) {
   if (category === 'validation') return 400;
@@ -67,7 +65,8 @@ async function wasmLoadOptions(options) {
     };
   }
   if (options.wasmBinary) return { wasmBinary: options.wasmBinary };
-  const url = options.wasmUrl ? new URL(options.wasmUrl) : new URL(`../wasm/dist/${WASM_FILE}`, import.meta.url);
+  // A literal URL: bundlers (Vite, webpack, esbuild) only see and copy the asset in this exact form.
+  const url = options.wasmUrl ? new URL(options.wasmUrl) : new URL('../wasm/dist/bitcoin-ltl.wasm', import.meta.url);
   if (isNode() && url.protocol === 'file:') {
     // process.getBuiltinModule (Node >= 20.16) instead of import('node:fs/promises'): edge
     // runtimes and bundlers reject a Node built-in import even on a path they never take.
@@ -218,14 +217,12 @@ class Client {
     return createRealtime({
       ...options,
       poll: {
-        blocks: async () => (await this.blocks()).blocks[0],
+        // Polled answers in the shapes the socket delivers (web/realtime.d.ts TopicData), so a
+        // subscriber sees one shape per topic whichever path fed it.
+        blocks: async () => blockUpdate((await this.blocks()).blocks[0]),
         fees: async () => stripProvenance(await this.fees()),
-        mempool: async () => stripProvenance(await this.mempool()),
-        // The topic's shape is mempool.space's prices ({ as_of_ms, prices: { usd } }), not a quote.
-        price: async () => {
-          const quote = await this.price(options.currency ?? 'usd');
-          return { as_of_ms: quote.as_of, prices: { [quote.currency]: quote.price } };
-        },
+        mempool: async () => ({ min_fee_sat_vb: null, projected_blocks: null, ...stripProvenance(await this.mempool()) }),
+        price: async () => priceUpdate(await this.price(options.currency ?? 'usd')),
         ...options.poll,
       },
       onUpdate(update) {
@@ -304,6 +301,17 @@ function stripProvenance(value) {
   const out = { ...value };
   for (const key of PROVENANCE) delete out[key];
   return out;
+}
+
+// A block of the REST answer as a realtime BlockData: fields REST does not carry are null.
+function blockUpdate(block) {
+  if (!block) return undefined;
+  return { median_time_ms: null, difficulty: null, previous_hash: null, ...block };
+}
+
+// A price quote as a realtime PriceData (what mempool.space `conversions` pushes).
+function priceUpdate(quote) {
+  return { as_of_ms: quote.as_of, prices: { [quote.currency]: quote.price } };
 }
 
 /**

@@ -5,7 +5,12 @@ import { parseArgs } from 'node:util';
 import { SimulatorInputError, startSimulator } from './index.mjs';
 
 const USAGE =
-  'usage: node scripts/simulator/cli.mjs [--port 8788] [--host 127.0.0.1] [--seed 1] [--clock real|manual] [--start-time <unix ms>]';
+  'usage: bitcoin-ltl-sim [--port 8788] [--host 127.0.0.1] [--seed 1] [--clock real|manual] [--start-time <unix ms>] [--cors=true|false]';
+
+function boolean(name, text) {
+  if (text !== 'true' && text !== 'false') throw new SimulatorInputError(`--${name}`, `expected true or false, got "${text}"`);
+  return text === 'true';
+}
 
 function integer(name, text) {
   if (!/^-?\d+$/.test(text)) throw new SimulatorInputError(`--${name}`, `expected an integer, got "${text}"`);
@@ -21,6 +26,7 @@ try {
       seed: { type: 'string', default: '1' },
       clock: { type: 'string', default: 'real' },
       'start-time': { type: 'string' },
+      cors: { type: 'string', default: 'true' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -33,6 +39,7 @@ try {
     host: values.host,
     seed: integer('seed', values.seed),
     clock: values.clock,
+    cors: boolean('cors', values.cors),
     ...(values['start-time'] !== undefined && { startTimeMs: integer('start-time', values['start-time']) }),
   });
 } catch (error) {

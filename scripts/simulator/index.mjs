@@ -14,12 +14,29 @@ export { SimulatorInputError };
 
 const NOT_FOUND = { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Not Found' };
 
-function checkOptions({ port, host, seed, clock, startTimeMs }) {
+function checkOptions({ port, host, seed, clock, startTimeMs, cors }) {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SimulatorInputError('port', 'expected an integer from 0 to 65535');
   if (typeof host !== 'string' || host === '') throw new SimulatorInputError('host', 'expected a non-empty host name or IP address');
   if (!Number.isSafeInteger(seed)) throw new SimulatorInputError('seed', 'expected a safe integer');
   if (clock !== 'real' && clock !== 'manual') throw new SimulatorInputError('clock', 'expected "real" or "manual"');
   if (!Number.isSafeInteger(startTimeMs)) throw new SimulatorInputError('startTimeMs', 'expected an integer unix time in milliseconds');
+  if (typeof cors !== 'boolean') throw new SimulatorInputError('cors', 'expected true (CORS on every route) or false (each provider\'s own headers)');
+}
+
+// With cors on, every answer (providers, errors, faults, controls) may be read by a page of any
+// origin, and preflights succeed; writeHead values still win, so provider headers stay as they are.
+function allowCrossOrigin(req, res) {
+  res.setHeader('access-control-allow-origin', '*');
+  res.setHeader('access-control-expose-headers', '*');
+  if (req.method !== 'OPTIONS' || !req.headers['access-control-request-method']) return false;
+  res.writeHead(204, {
+    'access-control-allow-methods': 'GET, HEAD, POST, DELETE',
+    'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*',
+    'access-control-max-age': '600',
+    'content-length': 0,
+  });
+  res.end();
+  return true;
 }
 
 function urlHost(host) {
@@ -46,8 +63,8 @@ export async function refusedUrl() {
   return `http://127.0.0.1:${port}`;
 }
 
-export async function startSimulator({ port = 0, host = '127.0.0.1', seed = 1, clock = 'real', startTimeMs = DEFAULT_START_MS } = {}) {
-  checkOptions({ port, host, seed, clock, startTimeMs });
+export async function startSimulator({ port = 0, host = '127.0.0.1', seed = 1, clock = 'real', startTimeMs = DEFAULT_START_MS, cors = true } = {}) {
+  checkOptions({ port, host, seed, clock, startTimeMs, cors });
   // The model is anchored at startTimeMs on both clocks, so two simulators with the same seed
   // agree at any instant; with the real clock the chain has simply moved on since then.
   const model = new Model(seed, startTimeMs);
@@ -107,6 +124,7 @@ export async function startSimulator({ port = 0, host = '127.0.0.1', seed = 1, c
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://simulator.invalid');
     try {
+      if (cors && allowCrossOrigin(req, res)) return; // a preflight: answered, not counted
       if (url.pathname === '/__sim/websocket' || url.pathname.startsWith('/__sim/websocket/')) {
         webSockets.handleControl(req, res, url).catch((error) => fail(res, error));
       } else if (url.pathname === '/__sim' || url.pathname.startsWith('/__sim/')) {

@@ -1,10 +1,10 @@
-// The npm package as users get it: packed, unpacked into a fresh node_modules, imported by name.
+// What `npm pack` ships: files, entry points with their types, links that resolve inside the package.
+// hosts.test.mjs installs the packed package and uses it from every host.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -16,34 +16,46 @@ test('npm pack ships the entry, types, wasm, adapter and simulator, and nothing 
   const files = JSON.parse(stdout)[0].files.map((f) => f.path);
   for (const required of ['package.json', 'README.md', 'web/index.js', 'web/index.d.ts', 'web/xhr-fetch.js',
     'web/edge/worker.js', 'web/realtime.js', 'web/storage/index.js', 'web/storage/indexeddb.js',
-    'wasm/dist/bitcoin-ltl.mjs', 'wasm/dist/bitcoin-ltl.wasm', 'scripts/simulator/index.mjs', 'scripts/simulator/websocket.mjs']) {
+    'wasm/dist/bitcoin-ltl.mjs', 'wasm/dist/bitcoin-ltl.wasm', 'scripts/simulator/index.mjs', 'scripts/simulator/websocket.mjs',
+    'scripts/simulator/index.d.ts', 'scripts/simulator/cli.mjs', 'LICENSE']) {
     assert.ok(files.includes(required), `${required} missing from the package`);
   }
   assert.deepEqual(files.filter((f) => /^(src|tests|build|node_modules)\//.test(f)), []);
 });
 
-test('the packed package imports by name in a clean project and answers a price', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'ltl-pack-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: REPO });
-  const tarball = join(dir, JSON.parse(stdout)[0].filename);
-  const target = join(dir, 'node_modules', 'bitcoin-ltl');
-  await mkdir(target, { recursive: true });
-  await run('tar', ['-xzf', tarball, '-C', target, '--strip-components=1']);
-  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', type: 'module', private: true }));
-  await writeFile(join(dir, 'main.mjs'), `
-    import { createClient, LtlError } from 'bitcoin-ltl';
-    import { startSimulator } from 'bitcoin-ltl/simulator';
-    const sim = await startSimulator({ seed: 3 });
-    const ltl = await createClient({ COINGECKO_API_URL: sim.baseUrls.COINGECKO_API_URL });
-    const quote = await ltl.price('eur');
-    const error = await ltl.price('nope').catch((e) => e);
-    console.log(JSON.stringify({ source: quote.source, currency: quote.currency, positive: quote.price > 0,
-      typed: error instanceof LtlError, category: error.category }));
-    ltl.close();
-    await sim.close();
-  `);
-  const result = await run(process.execPath, ['main.mjs'], { cwd: dir });
-  assert.deepEqual(JSON.parse(result.stdout.trim()),
-    { source: 'coingecko', currency: 'eur', positive: true, typed: true, category: 'validation' });
+test('every export, types entry and bin of package.json is a file in the package', async () => {
+  const manifest = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8'));
+  const files = await packedFiles();
+  const targets = [manifest.main, manifest.types, ...Object.values(manifest.bin ?? {})];
+  for (const entry of Object.values(manifest.exports)) targets.push(...(typeof entry === 'string' ? [entry] : Object.values(entry)));
+  for (const target of targets) assert.ok(files.includes(target.replace(/^\.\//, '')), `${target} is not in the package`);
+  for (const [subpath, entry] of Object.entries(manifest.exports)) {
+    if (subpath === './edge' && typeof entry === 'string') continue; // see the todo below
+    if (/\.js$|\.mjs$/.test(typeof entry === 'string' ? entry : entry.default)) {
+      assert.equal(typeof entry, 'object', `exports["${subpath}"] has no types`);
+      assert.ok(entry.types, `exports["${subpath}"] has no types`);
+    }
+  }
 });
+
+// The edge worker is being rewritten on another branch, which adds its declarations; once it has
+// them, the check above covers it (the skip applies only while the export is a bare string).
+test.todo('exports["./edge"] has types (added with the edge worker rewrite)');
+
+// Relative links must work on the repository and in node_modules/bitcoin-ltl alike: only to packed files.
+test('README links point only at files in the package (others are repository paths, not links)', async () => {
+  const files = await packedFiles();
+  for (const doc of ['README.md', 'scripts/simulator/README.md']) {
+    const markdown = await readFile(join(REPO, doc), 'utf8');
+    const links = [...markdown.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]).filter((href) => !/^[a-z]+:|^#/.test(href));
+    for (const href of links) {
+      const target = posix.normalize(posix.join(posix.dirname(doc), href.split('#')[0]));
+      assert.ok(files.includes(target), `${doc} links ${href}, which is not in the package`);
+    }
+  }
+});
+
+async function packedFiles() {
+  const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO });
+  return JSON.parse(stdout)[0].files.map((f) => f.path);
+}

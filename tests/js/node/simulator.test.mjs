@@ -35,7 +35,8 @@ describe('routes (manual clock, seed 1)', () => {
   let sim;
   const call = (path, init) => get(sim.url, path, init);
   before(async () => {
-    sim = await startSimulator({ clock: 'manual' });
+    // cors: false, so every header is the provider's own.
+    sim = await startSimulator({ clock: 'manual', cors: false });
   });
   after(() => sim.close());
 
@@ -343,6 +344,7 @@ describe('determinism and the clock', () => {
     await assert.rejects(startSimulator({ clock: 'fast' }), (e) => e.field === 'clock');
     await assert.rejects(startSimulator({ port: -1 }), (e) => e.field === 'port');
     await assert.rejects(startSimulator({ seed: 1.5 }), (e) => e.field === 'seed');
+    await assert.rejects(startSimulator({ cors: 'no' }), (e) => e.field === 'cors');
   });
 });
 
@@ -550,6 +552,67 @@ describe('control API over HTTP', () => {
     assert.equal(wrong.res.status, 405);
     assert.equal(wrong.res.headers.get('allow'), 'GET');
     assert.equal(sim.counts().total, 0);
+  });
+});
+
+describe('CORS for pages', () => {
+  const PAGE = { origin: 'http://page.example' };
+  const PATHS = ['/coingecko/api/v3/simple/price?ids=bitcoin&vs_currencies=usd', '/coinbase/v2/prices/BTC-USD/spot',
+    '/kraken/0/public/Ticker?pair=XBTUSD', '/binance/api/v3/ticker/24hr?symbol=BTCUSDT', '/alternative/fng/',
+    '/blockchain-info/stats', '/mempool/api/v1/fees/recommended', '/esplora/api/blocks/tip/height', '/coingecko/api/v3/nope', '/__sim/state'];
+
+  test('on by default: every route, error and fault answer is readable cross-origin; preflights pass uncounted', async () => {
+    const sim = await startSimulator({ clock: 'manual' });
+    try {
+      sim.setFault('mempool.fees_recommended', { kind: 'status', status: 429 }); // the real 429 has no CORS header
+      for (const path of PATHS) {
+        const { res } = await get(sim.url, path, { headers: PAGE });
+        assert.equal(res.headers.get('access-control-allow-origin'), '*', path);
+      }
+      sim.resetCounts();
+      const preflight = await fetch(`${sim.baseUrls.COINGECKO_API_URL}/simple/price`, {
+        method: 'OPTIONS', headers: { ...PAGE, 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-cg-demo-api-key' },
+      });
+      assert.equal(preflight.status, 204);
+      assert.equal(preflight.headers.get('access-control-allow-headers'), 'x-cg-demo-api-key');
+      assert.match(preflight.headers.get('access-control-allow-methods'), /\bGET\b/);
+      assert.equal(sim.counts().total, 0);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  test('cors: false mimics the providers: no header where they send none, preflights unanswered', async () => {
+    const sim = await startSimulator({ clock: 'manual', cors: false });
+    try {
+      const coingecko = await get(sim.url, PATHS[0], { headers: PAGE });
+      assert.equal(coingecko.res.headers.get('access-control-allow-origin'), null);
+      const mempool = await get(sim.url, '/mempool/api/v1/fees/recommended', { headers: PAGE });
+      assert.equal(mempool.res.headers.get('access-control-allow-origin'), '*', 'mempool.space sends its own');
+      const preflight = await fetch(`${sim.baseUrls.COINGECKO_API_URL}/simple/price`, {
+        method: 'OPTIONS', headers: { ...PAGE, 'access-control-request-method': 'GET' },
+      });
+      assert.equal(preflight.headers.get('access-control-allow-origin'), null);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  test('the CLI takes --cors=false and rejects a non-boolean', async () => {
+    const child = spawn(process.execPath, [CLI, '--port', '0', '--cors=false'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let coingecko;
+    for await (const line of createInterface({ input: child.stdout })) {
+      if (line.startsWith('COINGECKO_API_URL=')) { coingecko = line.slice('COINGECKO_API_URL='.length); break; }
+    }
+    const { res } = await get(coingecko, '/simple/price?ids=bitcoin&vs_currencies=usd', { headers: PAGE });
+    assert.equal(res.headers.get('access-control-allow-origin'), null);
+    child.kill('SIGTERM');
+    assert.deepEqual(await once(child, 'exit'), [0, null]);
+    const bad = spawn(process.execPath, [CLI, '--cors=maybe'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    bad.stderr.on('data', (chunk) => { stderr += chunk; });
+    assert.deepEqual(await once(bad, 'exit'), [2, null]);
+    assert.match(stderr, /--cors: expected true or false, got "maybe"/);
   });
 });
 
