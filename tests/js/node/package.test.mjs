@@ -30,17 +30,12 @@ test('every export, types entry and bin of package.json is a file in the package
   for (const entry of Object.values(manifest.exports)) targets.push(...(typeof entry === 'string' ? [entry] : Object.values(entry)));
   for (const target of targets) assert.ok(files.includes(target.replace(/^\.\//, '')), `${target} is not in the package`);
   for (const [subpath, entry] of Object.entries(manifest.exports)) {
-    if (subpath === './edge' && typeof entry === 'string') continue; // see the todo below
     if (/\.js$|\.mjs$/.test(typeof entry === 'string' ? entry : entry.default)) {
       assert.equal(typeof entry, 'object', `exports["${subpath}"] has no types`);
       assert.ok(entry.types, `exports["${subpath}"] has no types`);
     }
   }
 });
-
-// The edge worker is being rewritten on another branch, which adds its declarations; once it has
-// them, the check above covers it (the skip applies only while the export is a bare string).
-test.todo('exports["./edge"] has types (added with the edge worker rewrite)');
 
 // Relative links must work on the repository and in node_modules/bitcoin-ltl alike: only to packed files.
 test('README links point only at files in the package (others are repository paths, not links)', async () => {
