@@ -29,7 +29,7 @@ export class KvStore extends BaseStore {
   #namespace;
   #timers;
   #waitUntil;
-  #pending = new Map(); // key → {op, waiters, timer}: the one queued write per key
+  #pending = new Map(); // key → {op, timer}: the one queued write per key
   #readBarriers = new Map(); // key → settles when the latest put/remove is queued or has landed
   #lastWriteAt = new Map(); // key → unix ms of the last write sent; pruned past maxTrackedKeys
 
@@ -66,7 +66,7 @@ export class KvStore extends BaseStore {
     if (this.cacheTtlSeconds !== undefined && !(this.cacheTtlSeconds >= KV_MIN_TTL_SECONDS)) {
       throw new StorageError('invalid_argument', `kv: cacheTtlSeconds must be >= ${KV_MIN_TTL_SECONDS}`, { store: 'kv' });
     }
-    Object.assign(this.counters, { ttlClamped: 0, delayedWrites: 0, coalescedWrites: 0 });
+    Object.assign(this.counters, { ttlClamped: 0, delayedWrites: 0, coalescedWrites: 0, delayedWriteFailures: 0, droppedOnClose: 0 });
   }
 
   /** The expirationTtl (seconds) a write at `nowMs` uses for `expiresAt`; undefined = no expiry. */
@@ -190,11 +190,10 @@ export class KvStore extends BaseStore {
   }
 
   async _close() {
-    // Queued writes are dropped (it is a cache): their callers get `closed`.
-    for (const [key, pending] of this.#pending) {
+    // Queued writes are dropped (it is a cache), and counted.
+    for (const pending of this.#pending.values()) {
       this.#timers.clearTimeout(pending.timer);
-      const error = new StorageError('closed', `kv: closed before the delayed write of "${key}" ran`, { store: this.name, operation: 'put' });
-      for (const waiter of pending.waiters) waiter.reject(error);
+      this.counters.droppedOnClose++;
     }
     this.#pending.clear();
   }
@@ -209,15 +208,16 @@ export class KvStore extends BaseStore {
   }
 
   // Sends `op` now if the key's write interval has passed, else queues it (replacing a queued one).
+  // A queued write is accepted at once: its caller's promise settles now, never from the flush
+  // timer, which in Workers belongs to the request that armed it (a promise of one request must
+  // not be settled from another's context). A delayed write that then fails is counted.
   #submit(key, op) {
+    const accepted = Promise.resolve(op.kind === 'put' ? op.outcome : undefined);
     const pending = this.#pending.get(key);
     if (pending) {
-      for (const waiter of pending.waiters) waiter.resolve(waiter.kind === 'put' ? { rawBytes: 0, storedBytes: 0 } : undefined);
-      this.counters.coalescedWrites += pending.waiters.length;
+      this.counters.coalescedWrites++;
       pending.op = op;
-      return new Promise((resolve, reject) => {
-        pending.waiters = [{ kind: op.kind, resolve, reject }];
-      });
+      return accepted;
     }
     const now = this.now();
     const last = this.#lastWriteAt.get(key) ?? -Infinity;
@@ -234,14 +234,13 @@ export class KvStore extends BaseStore {
       );
     }
     this.counters.delayedWrites++;
-    return new Promise((resolve, reject) => {
-      const queued = { op, waiters: [{ kind: op.kind, resolve, reject }], timer: undefined };
-      this.#pending.set(key, queued);
-      const landed = new Promise((done) => {
-        queued.timer = this.#timers.setTimeout(() => this.#flushQueued(key).finally(done), last + this.writeIntervalMs - now);
-      });
-      this.#waitUntil?.(landed);
+    const queued = { op, timer: undefined };
+    this.#pending.set(key, queued);
+    const landed = new Promise((done) => {
+      queued.timer = this.#timers.setTimeout(() => this.#flushQueued(key).finally(done), last + this.writeIntervalMs - now);
     });
+    this.#waitUntil?.(landed);
+    return accepted;
   }
 
   async #flushQueued(key) {
@@ -250,10 +249,9 @@ export class KvStore extends BaseStore {
     this.#pending.delete(key);
     this.#noteWrite(key, this.now());
     try {
-      const outcome = await this.#apply(key, queued.op);
-      for (const waiter of queued.waiters) waiter.resolve(outcome);
-    } catch (err) {
-      for (const waiter of queued.waiters) waiter.reject(err);
+      await this.#apply(key, queued.op);
+    } catch {
+      this.counters.delayedWriteFailures++;
     }
   }
 

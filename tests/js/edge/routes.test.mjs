@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../../../scripts/serve.mjs';
 import { startSimulator } from '../../../scripts/simulator/index.mjs';
-import { maskConfig, redactSecrets, secretFragments } from '../../../web/edge/config.js';
+import { maskConfig, redactSecrets, secretFragments } from '../../../web/http/config.js';
 
 const PROMTOOL = '/usr/bin/promtool';
 const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
