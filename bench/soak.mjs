@@ -52,21 +52,23 @@ const PATHS = [
 ];
 const FAULT_PHASES = [
   null,
-  { target: 'coingecko', fault: { kind: 'status', status: 503 } },
+  { target: 'coingecko.*', fault: { kind: 'status', status: 503 } },
   null,
-  { target: 'mempool', fault: { kind: 'hang' } },
+  { target: 'mempool.*', fault: { kind: 'hang' } },
   null,
   { target: '*', fault: { kind: 'latency', ms: 50 } },
   null,
   { target: '*', fault: { kind: 'status', status: 500 } },
 ];
 
+// The workerd processes this run started (children of this process), not other runs' ones.
 async function workerdPids() {
   const pids = [];
   for (const name of await readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const comm = await readFile(`/proc/${name}/comm`, 'utf8').catch(() => '');
-    if (comm.trim() === 'workerd') pids.push(Number(name));
+    const status = await readFile(`/proc/${name}/status`, 'utf8').catch(() => '');
+    if (comm.trim() === 'workerd' && Number(/PPid:\s+(\d+)/.exec(status)?.[1]) === process.pid) pids.push(Number(name));
   }
   return pids;
 }

@@ -30,6 +30,7 @@ export class LtlCoordinator extends DurableObject {
   #settings = null;
   #startError = null;
   #lastRequestAt = 0;
+  #alarmArmed = false; // known from our own setAlarm calls, so requests need no storage read
   #alarmIntervalMs = DEFAULT_ALARM_INTERVAL_MS;
   #warmKeys = [];
   #kv = { writes: 0, skipped: 0, errors: 0, lastByKey: new Map() };
@@ -100,15 +101,16 @@ export class LtlCoordinator extends DurableObject {
     }
     await this.#store?.purgeExpired().catch(() => {});
     const now = Date.now();
-    if (now - this.#lastRequestAt < this.#settings.EDGE_ALARM_IDLE_MS) await this.ctx.storage.setAlarm(now + this.#alarmIntervalMs);
+    this.#alarmArmed = now - this.#lastRequestAt < this.#settings.EDGE_ALARM_IDLE_MS;
+    if (this.#alarmArmed) await this.ctx.storage.setAlarm(now + this.#alarmIntervalMs);
   }
 
   // A request keeps the alarm armed (an idle object lets it lapse).
   async #touch() {
     this.#lastRequestAt = Date.now();
-    if (this.#settings.EDGE_ALARM_IDLE_MS > 0 && (await this.ctx.storage.getAlarm()) === null) {
-      await this.ctx.storage.setAlarm(this.#lastRequestAt + this.#alarmIntervalMs);
-    }
+    if (this.#alarmArmed || this.#settings.EDGE_ALARM_IDLE_MS === 0) return;
+    this.#alarmArmed = true;
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(this.#lastRequestAt + this.#alarmIntervalMs);
   }
 
   // KV, when bound, is a global read-through copy for fronts far from the object. Only the

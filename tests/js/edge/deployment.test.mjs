@@ -243,3 +243,19 @@ describe('single-isolate mode (no Durable Object binding)', () => {
     }
   });
 });
+
+describe('background work on the coordinator\'s alarm', () => {
+  test('while requests keep coming, the alarm refreshes the CACHE_WARM keys without any request', async () => {
+    const server = await deployment({ CACHE_WARM: 'fees', CACHE_TTL_FEES: '1000', CACHE_SWR_FEES: '0', PERFORMANCE_INTERVAL: '1000' });
+    try {
+      assert.equal((await get(server, 0, '/api/v1/health')).status, 200);
+      assert.equal((await get(server, 0, '/api/v1/mempool')).status, 200); // a data request arms the alarm
+      const before = calls('mempool.fees_recommended') + calls('mempool.fees_precise');
+      await sleep(3500); // no request meanwhile
+      const after = calls('mempool.fees_recommended') + calls('mempool.fees_precise');
+      assert.ok(after >= before + 2, `fees fetched ${after - before} times by the alarm in 3.5 s`);
+    } finally {
+      await server.close();
+    }
+  });
+});
