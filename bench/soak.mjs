@@ -3,7 +3,9 @@
 // Miniflare, the upstream simulator behind it), sampling workerd's RSS and the coordinator's WASM
 // heap as it goes. Mixed: cached answers, cold keys (short TTLs), invalid requests, health, and
 // upstream faults switched on and off (errors, slow and hanging providers).
-//   node bench/soak.mjs [--requests=100000] [--concurrency=16] [--samples=20]
+//   node bench/soak.mjs [--requests=100000] [--concurrency=16] [--samples=20] [--mix=mixed|hot|invalid]
+// --mix=hot sends only the cached price request and no faults; --mix=invalid only 400/404s: the
+// two bound what the memory growth of a mixed run comes from.
 // Prints one line per sample and a JSON summary (first/last/max RSS and heap after warm-up).
 import { readFile, readdir } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -15,8 +17,10 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '100000' },
     concurrency: { type: 'string', default: '16' },
     samples: { type: 'string', default: '20' },
+    mix: { type: 'string', default: 'mixed' },
   },
 });
+if (!['mixed', 'hot', 'invalid'].includes(values.mix)) throw new Error(`--mix: got ${values.mix}; expected mixed, hot or invalid`);
 const TOTAL = Number(values.requests);
 const CONCURRENCY = Number(values.concurrency);
 const SAMPLES = Number(values.samples);
@@ -50,6 +54,11 @@ const PATHS = [
   '/api/v1/nope', // 404
   '/api/v1/health',
 ];
+const MIXES = {
+  mixed: PATHS,
+  hot: ['/api/v1/price?currency=usd'],
+  invalid: ['/api/v1/price?currency=zzz', '/api/v1/fees?x=1', '/api/v1/nope'],
+};
 const FAULT_PHASES = [
   null,
   { target: 'coingecko.*', fault: { kind: 'status', status: 503 } },
@@ -119,8 +128,9 @@ let nextSample = sampleEvery;
 async function worker() {
   while (sent < TOTAL) {
     const n = sent++;
-    setPhase(Math.floor((n / TOTAL) * FAULT_PHASES.length));
-    const path = PATHS[n % PATHS.length];
+    if (values.mix === 'mixed') setPhase(Math.floor((n / TOTAL) * FAULT_PHASES.length));
+    const paths = MIXES[values.mix];
+    const path = paths[n % paths.length];
     try {
       const response = await fetch(new URL(path, server.url), { headers: { 'cf-connecting-ip': `10.0.${n % 50}.1` } });
       await response.arrayBuffer();
@@ -141,6 +151,7 @@ await server.close();
 
 const warm = samples.slice(Math.max(1, Math.floor(samples.length / 5)));
 const summary = {
+  mix: values.mix,
   requests: TOTAL,
   seconds: Math.round((performance.now() - started) / 1000),
   statuses: Object.fromEntries(statusCounts),

@@ -20,6 +20,7 @@ import { handleRequest } from '../http/front.js';
 import { AnswerSource, errorDocument } from '../http/documents.js';
 import { documentResponse } from '../http/responses.js';
 import { configFromEnv, frontSettings, KV_BINDING, redactSecrets } from '../http/config.js';
+import { DATA_ROUTES, dataKey } from '../http/routes.js';
 import { ASSETS } from './assets.js';
 import { COORDINATOR_NAME } from './coordinator.js';
 import { frontMetricsText, frontState, recordAnswer, recordCoordinatorCall } from './front-metrics.js';
@@ -30,6 +31,7 @@ const COORDINATOR_BINDING = 'LTL_COORDINATOR';
 const RATE_LIMIT_BINDING = 'LTL_RATE_LIMITER';
 const CACHE_API_BASE = 'https://bitcoin-ltl-front.invalid/v1/';
 const NEGATIVE_PREFIX = '!failed:';
+const CACHE_API_PROBE_EVERY = 100;
 const FRONT_TIER_MAX_ENTRIES = 500;
 const FRONT_TIER_MAX_BYTES = 4 << 20;
 // A short-lived core (single-isolate mode) does no periodic work.
@@ -38,6 +40,7 @@ const ONE_SHOT_CONFIG = { PERFORMANCE_ENABLED: 'false', HEALTH_CHECK_ENABLED: 'f
 // Isolate state: values only.
 let tier = null; // the memory tier, once one request has created it
 let cacheApi = { status: 'unknown', reason: 'no put yet' }; // whether Cache API puts stick here
+let cachePuts = 0;
 
 export default {
   async fetch(request, env, ctx) {
@@ -57,7 +60,9 @@ export default {
       },
       invalidate: async (what) => {
         const result = await origin.invalidate(what);
-        await forgetLocally(what);
+        // The effective currencies are the core's (its config), not a copy kept here.
+        const currencies = typeof what.key === 'string' ? [] : String((await origin.ops('config', {})).SUPPORTED_CURRENCIES).split(',');
+        await forgetLocally(what, currencies);
         return result;
       },
     };
@@ -124,7 +129,7 @@ async function serveData(match, request, { env, ctx, settings, origin }) {
   const hasFallback = doc && doc.sie_until > now;
   if (failure && failure.fresh_until > now) {
     recordAnswer('negative');
-    if (hasFallback) return stale(request, doc, now, JSON.parse(failure.body).error?.message ?? 'providers failing');
+    if (hasFallback) return stale(request, doc, now, errorOf(failure.body), redact);
     return documentResponse(request, failure, now, { redact, extra: { 'x-ltl-cache': 'negative' } });
   }
   const call = askOrigin(origin, match);
@@ -134,18 +139,18 @@ async function serveData(match, request, { env, ctx, settings, origin }) {
   });
   if (hasSwr) {
     ctx.waitUntil(remember); // refreshed by this request, after its answer
-    return stale(request, doc, now, null);
+    return stale(request, doc, now, null, redact);
   }
   const deadline = hasFallback ? settings.EDGE_STALE_TIMEOUT_MS : settings.EDGE_COORDINATOR_TIMEOUT_MS;
   const result = await withDeadline(remember, deadline);
   if (result === undefined) {
     ctx.waitUntil(remember); // the answer still lands in this location's caches
     recordCoordinatorCall('timeout');
-    if (hasFallback) return stale(request, doc, Date.now(), `coordinator did not answer within ${deadline} ms`);
+    if (hasFallback) return stale(request, doc, Date.now(), coordinatorTimeout(deadline).toJSON().error, redact);
     return documentResponse(request, errorDocument(coordinatorTimeout(deadline), Date.now()), Date.now(), { redact });
   }
   if (result.doc && result.doc.status === 200) return answer(request, result.doc, Date.now(), 'origin');
-  if (hasFallback) return stale(request, doc, Date.now(), result.reason);
+  if (hasFallback) return stale(request, doc, Date.now(), result.reason, redact);
   return documentResponse(request, result.doc ?? errorDocument(result.error, Date.now()), Date.now(), { redact });
 }
 
@@ -155,11 +160,11 @@ async function askOrigin(origin, match) {
   try {
     const doc = await origin.document(match);
     recordCoordinatorCall(doc.status === 200 ? 'ok' : 'error', performance.now() - started);
-    return { doc, reason: doc.status === 200 ? null : safeMessage(doc.body) };
+    return { doc, reason: doc.status === 200 ? null : errorOf(doc.body) };
   } catch (err) {
     recordCoordinatorCall('error', performance.now() - started);
     const error = new LtlError({ category: 'network', severity: 'high', retryable: true, operation: 'coordinator', message: 'the coordinator could not be reached', http_status: 503 });
-    return { error, reason: error.message, cause: err };
+    return { error, reason: error.toJSON().error, cause: err };
   }
 }
 
@@ -172,9 +177,11 @@ function answer(request, doc, now, from) {
   return documentResponse(request, doc, now, { extra: { 'x-ltl-cache': from } });
 }
 
-function stale(request, doc, now, reason) {
+/** A copy past its freshness, flagged stale; `reason` is the typed error (as JSON) that made it so. */
+function stale(request, doc, now, reason, redact) {
   recordAnswer('stale');
-  return documentResponse(request, doc, now, { stale: true, staleReason: reason, extra: { 'x-ltl-cache': 'stale' } });
+  const staleReason = reason ? JSON.parse(redact(JSON.stringify(reason))) : null;
+  return documentResponse(request, doc, now, { stale: true, staleReason, extra: { 'x-ltl-cache': 'stale' } });
 }
 
 /** Settles with the promise's value, or undefined after `ms`; the timer is this request's own. */
@@ -186,12 +193,15 @@ function withDeadline(promise, ms) {
   return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }
 
-function safeMessage(body) {
+// The typed error of a failed document's body (as the core's stale answers carry it).
+function errorOf(body) {
   try {
-    return JSON.parse(body).error?.message ?? 'upstream failure';
+    const error = JSON.parse(body).error;
+    if (error && typeof error === 'object') return error;
   } catch {
-    return 'upstream failure';
+    // fall through
   }
+  return { category: 'internal', severity: 'high', retryable: true, provider: '', operation: 'coordinator', message: 'upstream failure', upstream_status: 0 };
 }
 
 // --- this location's copies ----------------------------------------------------------------------
@@ -248,7 +258,9 @@ function keep(memory, key, doc, ctx) {
     if (doc.negative && doc.fresh_until > Date.now()) memory.set(NEGATIVE_PREFIX + key, JSON.stringify(doc), doc.fresh_until);
     return;
   }
-  if (!(doc.fresh_until > Date.now())) return; // stale or partial: never served from a copy
+  // Stale or partial answers are never served from a copy; a good one that arrived late still
+  // serves as the stale-if-error copy.
+  if (!(doc.fresh_until > 0) || !(retention(doc) > Date.now())) return;
   memory.erase(NEGATIVE_PREFIX + key);
   memory.set(key, JSON.stringify(doc), retention(doc));
   const cache = globalThis.caches?.default;
@@ -260,8 +272,11 @@ async function putCacheApi(cache, key, doc) {
   const maxAge = Math.max(1, Math.ceil((retention(doc) - Date.now()) / 1000));
   try {
     await cache.put(url, new Response(JSON.stringify(doc), { headers: { 'content-type': 'application/json', 'cache-control': `max-age=${maxAge}` } }));
-    // Puts do nothing on some hosts (*.workers.dev): health says so instead of assuming.
+    // Puts do nothing on some hosts (*.workers.dev): health says so instead of assuming. Checked
+    // on the first put of the isolate and every CACHE_API_PROBE_EVERY-th after it.
+    if (cachePuts++ % CACHE_API_PROBE_EVERY !== 0) return;
     const stuck = await cache.match(url);
+    await stuck?.body?.cancel();
     cacheApi = stuck
       ? { status: 'healthy', reason: null }
       : { status: 'degraded', reason: 'Cache API puts do not stick here (e.g. on *.workers.dev); answers come from memory and the coordinator' };
@@ -270,14 +285,33 @@ async function putCacheApi(cache, key, doc) {
   }
 }
 
-/** After an invalidation: this isolate's copies (other locations keep theirs until they expire). */
-async function forgetLocally(what) {
-  if (!tier) return;
-  if (typeof what.key === 'string') {
-    tier.erase(what.key);
-    tier.erase(NEGATIVE_PREFIX + what.key);
-    await globalThis.caches?.default?.delete(CACHE_API_BASE + encodeURIComponent(what.key));
-  } else {
-    tier.clear();
+/**
+ * After an invalidation: this isolate's memory and this location's Cache API copies. The Cache API
+ * cannot be listed, but the keys a front can hold are few and known (every route, price and market
+ * per supported currency), so a glob or tag is matched against all of them.
+ */
+async function forgetLocally(what, currencies) {
+  const keys = typeof what.key === 'string' ? [what.key] : candidateKeys(currencies).filter((key) => invalidates(what, key));
+  const cache = globalThis.caches?.default;
+  for (const key of keys) {
+    tier?.erase(key);
+    tier?.erase(NEGATIVE_PREFIX + key);
+    await cache?.delete(CACHE_API_BASE + encodeURIComponent(key));
   }
+}
+
+function candidateKeys(currencies) {
+  const keys = [];
+  for (const spec of DATA_ROUTES.values()) {
+    if (spec.params.currency) keys.push(...currencies.map((currency) => dataKey(spec.route, { currency: currency.trim().toLowerCase() })));
+    else keys.push(spec.route);
+  }
+  return keys;
+}
+
+// Tags are route names (as in the core); globs know * and ? only.
+function invalidates(what, key) {
+  if (typeof what.tag === 'string') return key.split(':')[0] === what.tag;
+  const pattern = new RegExp(`^${what.glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return pattern.test(key);
 }

@@ -39,10 +39,10 @@ function notModified(request, etag) {
 }
 
 /**
- * The response for a document at time `now`. `state` is 'fresh', 'stale' (served past its
- * freshness: SWR or stale-if-error) or 'origin'. Stale answers are flagged in the body with their
- * age and reason and sent `no-store`; fresh ones get max-age = seconds of freshness left plus the
- * kind's windows. `extra` headers (x-ltl-cache) are added.
+ * The response for a document at time `now`. A document served past its freshness (`stale`, or
+ * its fresh_until passed) is flagged in the body with its age and `staleReason` (the typed error,
+ * as JSON, that made a copy answer) and sent `no-store`; a fresh one gets max-age = seconds of
+ * freshness left plus the kind's windows. `extra` headers (x-ltl-cache) are added.
  */
 export function documentResponse(request, doc, now, { stale = false, staleReason = null, redact, extra = {} } = {}) {
   if (doc.status !== 200) {

@@ -168,29 +168,38 @@ describe('requests own their I/O', () => {
   });
 
   test('every upstream hanging: cached answers within 100 ms, the rest a typed 503 within the deadline, health stays fast', async () => {
-    const server = await deployment({ CACHE_TTL_PRICE: '1000', CACHE_SWR_PRICE: '1000', EDGE_STALE_TIMEOUT_MS: '50', EDGE_COORDINATOR_TIMEOUT_MS: '1000', HTTP_TIMEOUT_MS: '20000' });
+    const server = await deployment({ CACHE_TTL_PRICE: '1000', CACHE_SWR_PRICE: '300', EDGE_STALE_TIMEOUT_MS: '20', EDGE_COORDINATOR_TIMEOUT_MS: '1000', HTTP_TIMEOUT_MS: '20000' });
+    // Over plain HTTP to the serving front, as a visitor would (the other fronts are reached
+    // through Miniflare's proxy, which adds its own latency on a busy machine).
+    const visit = async (path) => {
+      const started = performance.now();
+      const response = await fetch(new URL(path, server.url));
+      const text = await response.text();
+      return { status: response.status, headers: response.headers, text, ms: performance.now() - started, json: () => JSON.parse(text) };
+    };
     try {
-      assert.equal((await get(server, 0, '/api/v1/price?currency=usd')).status, 200);
-      assert.equal((await get(server, 1, '/api/v1/price?currency=eur')).status, 200);
+      assert.equal((await visit('/api/v1/price?currency=usd')).status, 200);
+      assert.equal((await visit('/api/v1/price?currency=eur')).status, 200);
       sim.setFault('*', { kind: 'hang' });
-      await sleep(1200); // usd and eur are now past their TTL: eur within SWR soon, both within stale-if-error
-      const cached = await Promise.all([get(server, 0, '/api/v1/price?currency=usd'), get(server, 1, '/api/v1/price?currency=eur')]);
-      for (const answer of cached) {
+      await sleep(1400); // past TTL and SWR, within stale-if-error: the front waits 20 ms for the coordinator
+      for (const currency of ['usd', 'eur']) {
+        const answer = await visit(`/api/v1/price?currency=${currency}`);
         assert.equal(answer.status, 200, answer.text);
         assert.equal(answer.json().stale, true);
+        assert.equal(answer.json().stale_reason.category, 'timeout');
         assert.equal(answer.headers.get('cache-control'), 'no-store');
         assert.ok(answer.ms < 100, `stale answer in ${Math.round(answer.ms)} ms`);
       }
-      const uncached = await Promise.all([get(server, 2, '/api/v1/fees'), get(server, 0, '/api/v1/sentiment')]);
-      for (const answer of uncached) {
+      for (const path of ['/api/v1/fees', '/api/v1/sentiment']) {
+        const answer = await visit(path);
         assert.equal(answer.status, 503, answer.text);
         assert.equal(answer.json().error.category, 'timeout');
         assert.ok(Number(answer.headers.get('retry-after')) >= 1);
-        assert.ok(answer.ms < 1500, `503 in ${Math.round(answer.ms)} ms`);
+        assert.ok(answer.ms < 1000 + 400, `503 in ${Math.round(answer.ms)} ms (deadline 1000 ms)`);
       }
       // The best of three, so a busy test machine's scheduling noise is not read as slowness.
       const health = [];
-      for (let i = 0; i < 3; i++) health.push(await get(server, i, '/api/v1/health'));
+      for (let i = 0; i < 3; i++) health.push(await visit('/api/v1/health'));
       for (const answer of health) assert.ok([200, 503].includes(answer.status), answer.text);
       const fastest = Math.min(...health.map((answer) => answer.ms));
       assert.ok(fastest < 100, `health in ${Math.round(fastest)} ms`);

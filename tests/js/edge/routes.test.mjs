@@ -61,6 +61,12 @@ const routeCount = (routeId) => sim.counts().routes[routeId] ?? 0;
 const priceCalls = () => routeCount('coingecko.simple_price') + routeCount('coinbase.spot') + routeCount('kraken.ticker') + routeCount('binance.ticker_24hr');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Waits until a data answer's freshness (expires_at, unix ms) is over. */
+async function untilExpired(answer) {
+  assert.ok(isNumber(answer.expires_at), 'expires_at');
+  await sleep(Math.max(0, answer.expires_at - Date.now()) + 20);
+}
+
 async function waitFor(check, what, timeoutMs = 5000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -197,11 +203,13 @@ describe('data routes', () => {
     assert.equal(match[5], '240');
   });
 
-  test('a repeated request is served from memory without an upstream call', async () => {
-    await requestJson(server, '/api/v1/fees');
+  test("a repeated request is served from the front's memory without an upstream call", async () => {
+    const first = await requestJson(server, '/api/v1/fees');
     const before = routeCount('mempool.fees_recommended');
-    const { body } = await requestJson(server, '/api/v1/fees');
-    assert.equal(body.cache, 'memory');
+    const { headers, body } = await requestJson(server, '/api/v1/fees');
+    assert.equal(headers.get('x-ltl-cache'), 'memory');
+    assert.equal(body.fetched_at, first.body.fetched_at);
+    assert.equal(headers.get('etag'), first.headers.get('etag'), 'the same stored answer');
     assert.equal(routeCount('mempool.fees_recommended'), before);
   });
 
@@ -216,7 +224,16 @@ describe('data routes', () => {
     }
     assert.ok(isNumber(body.checked_at));
     assert.ok(Array.isArray(body.cache_tiers));
-    assert.ok(body.cache_tiers.some((tier) => tier.name === 'cache-api'), 'the Cache API tier is in use');
+    // The coordinator's core keeps its persistent tier in the Durable Object's storage; the
+    // front's own copies (memory tier, Cache API) are described in `front`.
+    assert.ok(body.cache_tiers.some((tier) => tier.name === 'durable-object'), JSON.stringify(body.cache_tiers));
+    assert.ok(!body.cache_tiers.some((tier) => tier.name === 'cache-api' || tier.name === 'kv'), 'the core no longer uses the Cache API or KV as its tier');
+    assert.equal(body.coordinator.name, 'global');
+    assert.equal(body.front.mode, 'coordinator');
+    assert.ok(body.front.answers.origin >= 1, JSON.stringify(body.front.answers));
+    assert.ok(body.front.coordinator_calls.ok >= 1, JSON.stringify(body.front.coordinator_calls));
+    assert.equal(body.front.cache_api.status, 'healthy', JSON.stringify(body.front.cache_api));
+    assert.ok(body.front.memory.entries >= 1, JSON.stringify(body.front.memory));
   });
 
   test('GET /api/v1/metrics is Prometheus 0.0.4 text that promtool accepts', async () => {
@@ -325,7 +342,9 @@ describe('data routes', () => {
         const { status, headers, body } = await requestJson(server, path);
         assert.equal(status, 400);
         assert.equal(headers.get('cache-control'), 'no-store');
-        assert.equal(headers.get('access-control-allow-origin'), '*');
+        // Errors of public routes are readable cross-origin; the operational routes never are.
+        const isOps = new URL(path, 'http://x').pathname === '/api/v1/report';
+        assert.equal(headers.get('access-control-allow-origin'), isOps ? null : '*');
         assertErrorBody(body, 'validation');
         assert.match(body.error.message, message);
       });
@@ -419,8 +438,10 @@ describe('data routes', () => {
       for (const what of [{ key: 'price:gbp' }, { glob: 'price:g?p' }, { glob: 'price:*' }, { tag: 'price' }]) {
         const warm = await requestJson(server, '/api/v1/price?currency=gbp');
         assert.equal(warm.status, 200);
+        // The front answers its own copy (x-ltl-cache); the body keeps the coordinator's provenance.
         const cached = await requestJson(server, '/api/v1/price?currency=gbp');
-        assert.equal(cached.body.cache, 'memory');
+        assert.equal(cached.headers.get('x-ltl-cache'), 'memory');
+        assert.equal(cached.body.fetched_at, warm.body.fetched_at);
         const before = priceCalls();
 
         const { status, body } = await admin(what);
@@ -428,7 +449,9 @@ describe('data routes', () => {
         assert.ok(body.memory_removed >= 1, JSON.stringify(body));
         assert.equal(body.persistent_failed, 0);
 
+        // Gone from the front's copies and the coordinator's tiers: the next request goes upstream.
         const next = await requestJson(server, '/api/v1/price?currency=gbp');
+        assert.equal(next.headers.get('x-ltl-cache'), 'origin', JSON.stringify(what));
         assert.equal(next.body.cache, 'origin', JSON.stringify(what));
         assert.equal(priceCalls(), before + 1);
       }
@@ -500,7 +523,7 @@ describe('secrets never leave the worker', () => {
     };
     const samples = [
       'GET https://user%40corp:p%40ss%20word@proxy.internal:8443/cg/api/v3/simple/price failed',
-      'host proxy.internal:8443 refused; proxy.internal down',
+      'GET https://proxy.internal:8443/cg/api/v3/simple/price failed',
       'user user@corp password p@ss word',
       JSON.stringify({ key: 'abc"key\\1', token: 'admin-token-value-123', ws: 'not a url but secret' }),
       `key=${encodeURIComponent('abc"key\\1')}`,
@@ -508,12 +531,17 @@ describe('secrets never leave the worker', () => {
     ];
     for (const sample of samples) {
       const masked = redactSecrets(sample, env);
-      for (const secret of ['proxy.internal', 'user%40corp', 'user@corp', 'p%40ss', 'p@ss word', 'abc"key', 'abc\\"key', encodeURIComponent('abc"key\\1'), 'admin-token-value-123', 'not a url but secret', 'hunter22']) {
+      for (const secret of ['proxy.internal:8443/cg', 'user%40corp', 'user@corp', 'p%40ss', 'p@ss word', 'abc"key', 'abc\\"key', encodeURIComponent('abc"key\\1'), 'admin-token-value-123', 'not a url but secret', 'hunter22']) {
         assert.ok(!masked.includes(secret), `${JSON.stringify(masked)} still contains ${secret}`);
       }
       assert.match(masked, /\[redacted\]/);
     }
     assert.equal(redactSecrets('CACHE_TTL_PRICE is 1000', env), 'CACHE_TTL_PRICE is 1000', 'non-secret values stay');
+    // A bare host name is not a secret: text that merely mentions it (a data value, a pool name)
+    // is left as it is; only the configured URL (with or without credentials) is masked.
+    const mentionsHost = 'host proxy.internal:8443 refused; pool proxy.internal';
+    assert.equal(redactSecrets(mentionsHost, env), mentionsHost);
+    assert.ok(!secretFragments(env).some((fragment) => fragment === 'proxy.internal' || fragment === 'proxy.internal:8443'), 'no bare host fragment');
     assert.ok(secretFragments({ COINGECKO_API_KEY: 'abc' }).length === 0, 'fragments under 4 characters are not masked alone');
     assert.deepEqual(maskConfig({ COINGECKO_API_URL: 'https://x', COINGECKO_API_KEY: '', MEMPOOL_WS_URL: null, CACHE_TTL_PRICE: 5 }), {
       COINGECKO_API_URL: '[redacted]',
@@ -525,16 +553,22 @@ describe('secrets never leave the worker', () => {
 });
 
 describe('upstream failures', () => {
+  // Price answers stay fresh long enough to reach the client unflagged (the front judges
+  // freshness when it serves a document, and this machine may be slow); a test waits until the
+  // cached answer has expired before it expects a new outcome.
+  const PRICE_TTL_MS = 800;
   let server;
   before(async () => {
-    // Two price providers, one attempt each, no caching past the TTL and no breaker: every
-    // request reaches the simulator, so each fault shows in the outcome of the very request.
+    // Two price providers, one attempt each, no caching past the TTL, no breaker and no
+    // negative caching: every request past the TTL reaches the simulator, so each fault shows
+    // in the outcome of the very request.
     server = await worker({
       ADMIN_TOKEN: 'too-short', // under ADMIN_TOKEN_MIN_LENGTH: the admin route stays disabled
       PRICE_PROVIDERS: 'coingecko,coinbase',
       HTTP_TIMEOUT_MS: '400',
       RETRY_MAX_ATTEMPTS: '1',
-      CACHE_TTL_PRICE: '1',
+      NEGATIVE_CACHE_MS: '0',
+      CACHE_TTL_PRICE: String(PRICE_TTL_MS),
       CACHE_SWR_PRICE: '0',
       CACHE_STALE_IF_ERROR_PRICE: '0',
       CACHE_TTL_FEES: '1',
@@ -568,11 +602,14 @@ describe('upstream failures', () => {
     ['HTTP 503 with Retry-After', { kind: 'status', status: 503, retryAfter: 1 }, 'upstream_5xx', true, '1'],
     ['HTTP 429 with Retry-After', { kind: 'status', status: 429, retryAfter: 2 }, 'rate_limited', true, '2'],
   ];
+  let hostsPausedUntil = 0; // a Retry-After pauses the failing hosts in the core
   for (const [name, fault, category, retryable, retryAfter] of FAULTS) {
     test(`${name}: the next provider answers; with every provider down a typed 503`, async () => {
       sim.clearFaults();
+      // A fallback that first waited out the previous case's pause would reach the client past
+      // its TTL (flagged stale): start once the pause is over.
+      await sleep(Math.max(0, hostsPausedUntil - Date.now()));
       sim.setFault('coingecko.*', fault);
-      await sleep(5); // past the 1 ms TTL
       const fallback = await requestJson(server, '/api/v1/price?currency=usd');
       assert.equal(fallback.status, 200);
       assert.equal(fallback.body.source, 'coinbase');
@@ -582,7 +619,7 @@ describe('upstream failures', () => {
       assert.equal(fallback.body.failed[0].category, category);
 
       sim.setFault('*', fault);
-      await sleep(5);
+      await untilExpired(fallback.body);
       const failed = await requestJson(server, '/api/v1/price?currency=usd');
       assert.equal(failed.status, 503);
       assertErrorBody(failed.body, category);
@@ -591,7 +628,8 @@ describe('upstream failures', () => {
       assert.match(failed.body.error.message, /coinbase/);
       assert.equal(failed.headers.get('retry-after'), retryAfter);
       assert.equal(failed.headers.get('cache-control'), 'no-store');
-      sim.clearFaults();
+      if (fault.retryAfter) hostsPausedUntil = Date.now() + fault.retryAfter * 1000;
+      sim.clearFaults(); // the failure is not remembered and the last good answer has expired
     });
   }
 
@@ -621,8 +659,7 @@ describe('upstream failures', () => {
     assert.equal(head.status, 503);
 
     sim.clearFaults();
-    await sleep(5);
-    assert.equal((await requestJson(server, '/api/v1/price?currency=usd')).status, 200);
+    assert.equal((await requestJson(server, '/api/v1/price?currency=usd')).status, 200, 'failures are not remembered (NEGATIVE_CACHE_MS=0)');
     const recovered = await requestJson(server, '/api/v1/health');
     assert.equal(recovered.status, 200);
     assert.notEqual(recovered.body.services.market.status, 'unhealthy');
@@ -633,7 +670,7 @@ describe('stale answers and work after the response', () => {
   let server;
   before(async () => {
     server = await worker({
-      CACHE_TTL_PRICE: '1',
+      CACHE_TTL_PRICE: '1000', // fresh when served (on a slow machine too), stale soon after
       CACHE_SWR_PRICE: '0',
       CACHE_STALE_IF_ERROR_PRICE: '600000',
       CACHE_TTL_SENTIMENT: '1000',
@@ -652,14 +689,19 @@ describe('stale answers and work after the response', () => {
     assert.equal(fresh.body.stale, false);
     sim.setFault('*', { kind: 'status', status: 500 });
     try {
-      await sleep(20); // past the 1 ms TTL; SWR 0, so the next request must try the origin
+      await untilExpired(fresh.body); // SWR 0, so the next request must try the origin
       const stale = await requestJson(server, '/api/v1/price?currency=chf');
       assert.equal(stale.status, 200);
       assert.equal(stale.body.stale, true);
       assert.equal(stale.body.price, fresh.body.price);
       assert.equal(stale.body.fetched_at, fresh.body.fetched_at);
-      assert.ok(stale.body.age_ms >= 20, `age_ms ${stale.body.age_ms}`);
-      assert.equal(stale.body.stale_reason.category, 'upstream_5xx');
+      assert.ok(stale.body.age_ms >= 1000, `age_ms ${stale.body.age_ms}`);
+      // stale_reason is a typed error (web/index.d.ts): the providers' failure when the
+      // coordinator answers within EDGE_STALE_TIMEOUT_MS, else the coordinator's lateness.
+      const reason = stale.body.stale_reason;
+      assert.ok(reason !== null && typeof reason === 'object', `stale_reason is an error object, got ${JSON.stringify(reason)}`);
+      assert.ok(['upstream_5xx', 'timeout'].includes(reason.category), JSON.stringify(reason));
+      assert.ok(typeof reason.message === 'string' && reason.message.length > 0);
       assert.equal(stale.headers.get('cache-control'), 'no-store');
     } finally {
       sim.clearFaults();
@@ -711,44 +753,50 @@ describe('stale answers and work after the response', () => {
   });
 });
 
-describe('persistent tiers across isolates', () => {
+describe("a front's copies across isolates", () => {
   let dir;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'ltl-edge-'));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  const CACHE_URL = 'https://bitcoin-ltl-cache.invalid/v1/price%3Aaud';
+  // The front keeps answer documents (JSON) in the Cache API under its own URLs.
+  const CACHE_URL = 'https://bitcoin-ltl-front.invalid/v1/price%3Aaud';
 
-  async function cached(server) {
+  async function cachedDocument(server) {
     const caches = await server.mf.getCaches();
     const response = await caches.default.match(CACHE_URL);
-    if (!response) return false;
-    await response.arrayBuffer();
-    return true;
+    return response ? response.json() : null;
   }
 
-  test('Cache API: a fresh isolate answers from the Cache API without an upstream call; admin invalidation reaches it', async () => {
+  test('Cache API: a fresh isolate answers from the Cache API without calling the coordinator; admin invalidation reaches it', async () => {
     const env = { ADMIN_TOKEN };
     const options = { cachePersist: join(dir, 'cache') };
 
     const first = await worker(env, options);
     const origin = await requestJson(first, '/api/v1/price?currency=aud');
-    assert.equal(origin.body.cache, 'origin');
-    // The write to the Cache API happens after the response (held open by ctx.waitUntil).
-    await waitFor(() => cached(first), 'the Cache API entry');
+    assert.equal(origin.headers.get('x-ltl-cache'), 'origin');
+    // The write to the Cache API happens after the response (this request's ctx.waitUntil).
+    const doc = await waitFor(() => cachedDocument(first), 'the Cache API entry');
+    assert.equal(doc.status, 200);
+    assert.equal(JSON.parse(doc.body).fetched_at, origin.body.fetched_at);
+    assert.ok(doc.fresh_until > Date.now() && doc.sie_until >= doc.fresh_until, JSON.stringify(doc));
     await first.close();
 
+    // A new deployment: an empty memory tier and a new coordinator, the same Cache API.
     const second = await worker(env, options);
     const calls = priceCalls();
     const hit = await requestJson(second, '/api/v1/price?currency=aud');
     assert.equal(hit.status, 200);
-    assert.equal(hit.body.cache, 'cache-api');
+    assert.equal(hit.headers.get('x-ltl-cache'), 'cache-api');
     assert.equal(hit.body.stale, false);
     assert.equal(hit.body.fetched_at, origin.body.fetched_at);
     assert.equal(hit.body.price, origin.body.price);
     assert.equal(priceCalls(), calls, 'no upstream call');
     assert.match(hit.headers.get('cache-control'), CACHE_CONTROL);
+    const health = await requestJson(second, '/api/v1/health');
+    assert.equal(health.body.front.answers['cache-api'], 1, JSON.stringify(health.body.front.answers));
+    assert.equal(health.body.front.coordinator_calls.ok, 0, 'the coordinator was not asked');
 
     const invalidated = await requestJson(second, '/api/v1/cache/invalidate', {
       method: 'POST',
@@ -756,36 +804,41 @@ describe('persistent tiers across isolates', () => {
       body: JSON.stringify({ key: 'price:aud' }),
     });
     assert.equal(invalidated.status, 200);
-    assert.equal(invalidated.body.persistent_removed, 1, JSON.stringify(invalidated.body));
-    assert.equal(await cached(second), false, 'the entry left the Cache API');
-    await second.close();
-
-    const third = await worker(env, options);
-    const refetched = await requestJson(third, '/api/v1/price?currency=aud');
-    assert.equal(refetched.body.cache, 'origin');
+    assert.equal(invalidated.body.persistent_failed, 0, JSON.stringify(invalidated.body));
+    assert.equal(await cachedDocument(second), null, 'the entry left the Cache API');
+    const refetched = await requestJson(second, '/api/v1/price?currency=aud');
+    assert.equal(refetched.headers.get('x-ltl-cache'), 'origin');
     assert.equal(priceCalls(), calls + 1, 'the next request went upstream');
-    await third.close();
+    await second.close();
   });
 
-  test('KV: with CACHE_PERSISTENT=kv a fresh isolate answers from the LTL_CACHE_KV namespace', async () => {
-    const env = { CACHE_PERSISTENT: 'kv' };
-    const options = { kvPersist: join(dir, 'kv') };
+  test('KV: a fresh isolate answers a slow-changing kind from the LTL_CACHE_KV copy the coordinator wrote', async () => {
+    const options = { kv: true, kvPersist: join(dir, 'kv') };
+    const difficultyCalls = () => routeCount('mempool.difficulty_adjustment');
 
-    const first = await worker(env, options);
-    const origin = await requestJson(first, '/api/v1/price?currency=cad');
-    assert.equal(origin.body.cache, 'origin');
-    const health = await requestJson(first, '/api/v1/health');
-    assert.ok(health.body.cache_tiers.some((tier) => tier.name === 'kv'), JSON.stringify(health.body.cache_tiers));
+    const first = await worker({}, options);
+    const origin = await requestJson(first, '/api/v1/difficulty');
+    assert.equal(origin.headers.get('x-ltl-cache'), 'origin');
+    assert.equal((await requestJson(first, '/api/v1/price?currency=cad')).status, 200);
     const namespace = await first.mf.getKVNamespace('LTL_CACHE_KV');
-    await waitFor(async () => (await namespace.list({ prefix: 'ltl:price:cad' })).keys.length === 1, 'the KV entry');
+    // Only kinds whose TTL reaches EDGE_KV_MIN_TTL_MS (5 min): difficulty, not price (30 s).
+    await waitFor(async () => (await namespace.get('difficulty')) !== null, 'the KV entry');
+    assert.equal(await namespace.get('price:cad'), null, 'a fast-changing kind is not written to KV');
+    const health = await requestJson(first, '/api/v1/health');
+    assert.equal(health.body.coordinator.kv.bound, true);
+    assert.equal(health.body.coordinator.kv.writes, 1, JSON.stringify(health.body.coordinator.kv));
+    assert.ok(!health.body.cache_tiers.some((tier) => tier.name === 'kv'), 'KV is not the core\'s tier');
     await first.close();
 
-    const second = await worker(env, options);
-    const calls = priceCalls();
-    const hit = await requestJson(second, '/api/v1/price?currency=cad');
-    assert.equal(hit.body.cache, 'kv');
+    const second = await worker({}, options);
+    const calls = difficultyCalls();
+    assert.ok(calls >= 1, 'the route counted the first call');
+    const hit = await requestJson(second, '/api/v1/difficulty');
+    assert.equal(hit.status, 200);
+    assert.equal(hit.headers.get('x-ltl-cache'), 'kv');
+    assert.equal(hit.body.stale, false);
     assert.equal(hit.body.fetched_at, origin.body.fetched_at);
-    assert.equal(priceCalls(), calls, 'no upstream call');
+    assert.equal(difficultyCalls(), calls, 'no upstream call');
     await second.close();
   });
 });

@@ -147,7 +147,8 @@ describe('health and metrics', () => {
   test('GET /api/v1/metrics.json answers a MetricsSnapshot without URLs or keys', async () => {
     const { status, headers, body, text } = await requestJson('/api/v1/metrics.json');
     assert.equal(status, 200);
-    assertCommonHeaders(headers, { api: true });
+    // An operational route: never readable cross-origin.
+    assertCommonHeaders(headers, { api: false });
     assert.equal(typeof body.taken_at, 'number');
     assert.ok(Array.isArray(body.metrics) && body.metrics.length > 0);
     for (const metric of body.metrics) {
