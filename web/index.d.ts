@@ -204,6 +204,19 @@ export class LtlError extends Error {
   toJSON(): { error: { category: ErrorCategory; severity: string; retryable: boolean; provider: string; operation: string; message: string; upstream_status: number } };
 }
 
+/** What an invalidation did. Memory entries are counted once: expired (kept for stale-if-error) or removed. */
+export interface InvalidationReport {
+  mode: 'expire' | 'purge';
+  /** Memory entries whose freshness ended now, kept only as a stale-if-error fallback (mode 'expire'). */
+  memory_expired: number;
+  /** Memory entries removed: every match with purge, or ones with no stale window to keep. */
+  memory_removed: number;
+  persistent_removed: number;
+  persistent_failed: number;
+  persistent_attempted: boolean;
+  persistent_error?: Record<string, unknown>;
+}
+
 export interface LtlClient {
   request(route: string, params?: Record<string, unknown>): Promise<Record<string, unknown>>;
   /** BTC price in `currency` from the first provider of PRICE_PROVIDERS that answers. */
@@ -229,7 +242,12 @@ export interface LtlClient {
   errors(): Promise<Array<Record<string, unknown>>>;
   config(): Promise<Record<string, unknown>>;
   updateConfig(overrides: LtlConfig): Promise<{ changed: string[]; config: Record<string, unknown> }>;
-  invalidate(what: { key: string } | { glob: string } | { tag: string }): Promise<{ memory_removed: number; persistent_removed: number }>;
+  /**
+   * Invalidates every tier. By default matching memory entries expire (a failing upstream can
+   * still answer them, flagged stale, within stale-if-error); `purge: true` removes them.
+   * Persistent copies are removed either way.
+   */
+  invalidate(what: ({ key: string } | { glob: string } | { tag: string }) & { purge?: boolean }): Promise<InvalidationReport>;
   on(type: LtlEventType, callback: (event: Record<string, unknown> & { type: LtlEventType }) => void): () => void;
   subscribe(topic: RealtimeTopic, callback: (update: { topic: RealtimeTopic; data: unknown; source: 'websocket' | 'polling'; receivedAt: number }) => void): () => void;
   realtimeState(): Record<string, unknown>;
