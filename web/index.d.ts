@@ -241,6 +241,19 @@ export class LtlError extends Error {
   toJSON(): { error: { category: ErrorCategory; severity: string; retryable: boolean; provider: string; operation: string; message: string; upstream_status: number } };
 }
 
+/** What an invalidation did. Memory entries are counted once: expired (kept for stale-if-error) or removed. */
+export interface InvalidationReport {
+  mode: 'expire' | 'purge';
+  /** Memory entries whose freshness ended now, kept only as a stale-if-error fallback (mode 'expire'). */
+  memory_expired: number;
+  /** Memory entries removed: every match with purge, or ones with no stale window to keep. */
+  memory_removed: number;
+  persistent_removed: number;
+  persistent_failed: number;
+  persistent_attempted: boolean;
+  persistent_error?: Record<string, unknown>;
+}
+
 export interface LtlClient {
   /** Any route with its parameters, e.g. `request('price', { currency: 'eur' })`. */
   request<R extends Route>(route: R, params?: Record<string, unknown>): Promise<RouteAnswers[R]>;
@@ -268,7 +281,12 @@ export interface LtlClient {
   errors(): Promise<Array<Record<string, unknown>>>;
   config(): Promise<Record<string, unknown>>;
   updateConfig(overrides: LtlConfig): Promise<{ changed: string[]; config: Record<string, unknown> }>;
-  invalidate(what: { key: string } | { glob: string } | { tag: string }): Promise<{ memory_removed: number; persistent_removed: number }>;
+  /**
+   * Invalidates every tier. By default matching memory entries expire (a failing upstream can
+   * still answer them, flagged stale, within stale-if-error); `purge: true` removes them.
+   * Persistent copies are removed either way.
+   */
+  invalidate(what: ({ key: string } | { glob: string } | { tag: string }) & { purge?: boolean }): Promise<InvalidationReport>;
   on<T extends LtlEventType>(type: T, callback: (event: LtlEvents[T]) => void): () => void;
   subscribe<T extends RealtimeTopic>(topic: T, callback: (update: RealtimeUpdate<T>) => void): () => void;
   realtimeState(): Record<string, unknown>;

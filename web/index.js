@@ -153,13 +153,20 @@ class Client {
     return this.#parse(this.#alive().updateConfig(JSON.stringify(overrides ?? {})));
   }
 
-  /** Invalidation in every tier: { key } exact, { glob } with * and ?, or { tag } (a route name). */
+  /**
+   * Invalidation in every tier: { key } exact, { glob } with * and ?, or { tag } (a route name).
+   * Matching memory entries expire (kept for stale-if-error) unless `purge: true` removes them.
+   */
   invalidate(what = {}) {
-    const [how] = ['key', 'glob', 'tag'].filter((name) => typeof what[name] === 'string');
+    const [how] = ['key', 'glob', 'tag'].filter((name) => typeof what?.[name] === 'string');
     if (!how) {
       return Promise.reject(new LtlError({ category: 'validation', severity: 'low', operation: 'invalidate', message: 'invalidate: expected { key }, { glob } or { tag } with a string' }));
     }
-    return this.#call((done) => this.#native.invalidate(how, what[how], done));
+    const { purge = false } = what;
+    if (typeof purge !== 'boolean') {
+      return Promise.reject(new LtlError({ category: 'validation', severity: 'low', operation: 'invalidate', message: `invalidate: purge: got ${purge === null ? 'null' : typeof purge}; expected a boolean (true removes instead of expiring)` }));
+    }
+    return this.#call((done) => this.#native.invalidate(how, what[how], purge, done));
   }
 
   /** Alerts, breaker transitions, health and config changes as they happen. Returns unsubscribe. */

@@ -77,12 +77,14 @@ class WasmClient {
     }
   }
 
-  void invalidate(const std::string& how, const std::string& what, emscripten::val callback) {
+  // purge: remove matching entries everywhere instead of expiring them (kept for stale-if-error).
+  void invalidate(const std::string& how, const std::string& what, bool purge, emscripten::val callback) {
     if (!service_) {
       callback(error_json(not_configured()), std::string());
       return;
     }
-    service_->invalidate(how, what, [this, callback](JsonResult result) { deliver(callback, "invalidate", result); });
+    service_->invalidate(how, what, [this, callback](JsonResult result) { deliver(callback, "invalidate", result); },
+                         purge ? InvalidationMode::purge : InvalidationMode::expire);
   }
 
   std::string ingest(const std::string& route, const std::string& data_json, const std::string& source) {

@@ -74,6 +74,10 @@ std::optional<CacheEntry> MemoryCache::get_stale(const std::string& key, int64_t
     return std::nullopt;
   }
   if (now >= it->entry.expires_at_ms) {
+    if (it->entry.invalidated) {
+      ++stats_.misses;  // kept only for stale-if-error (peek), never a stale answer
+      return std::nullopt;
+    }
     const int64_t serve_until = saturating_add_ms(it->entry.expires_at_ms, std::max<int64_t>(0, max_stale_ms));
     if (now >= serve_until) {
       ++stats_.misses;  // kept: a longer stale window (stale-if-error) may still want it
@@ -194,6 +198,53 @@ size_t MemoryCache::erase_tagged(const std::string& tag) {
     it = next;
   }
   return removed;
+}
+
+void MemoryCache::expire_node(NodeList::iterator it, ExpireCounts& counts) {
+  CacheEntry& entry = it->entry;
+  if (entry.invalidated) return;
+  const int64_t now = clock_.now_ms();
+  if (now >= entry.retain_until_ms) {
+    remove(it, Reason::expired);  // already past retention: dropped as a read would
+    return;
+  }
+  if (entry.retain_until_ms <= entry.expires_at_ms) {
+    remove(it, Reason::invalidated);  // no stale window: nothing could ever serve it
+    ++counts.removed;
+    return;
+  }
+  entry.expires_at_ms = std::min(entry.expires_at_ms, now);
+  entry.invalidated = true;
+  ++stats_.expired_invalidated;
+  ++counts.expired;
+}
+
+ExpireCounts MemoryCache::expire(const std::string& key) {
+  ExpireCounts counts;
+  auto found = index_.find(key);
+  if (found != index_.end()) expire_node(found->second, counts);
+  return counts;
+}
+
+ExpireCounts MemoryCache::expire_if(const std::function<bool(const std::string& key)>& matches) {
+  ExpireCounts counts;
+  for (auto it = lru_.begin(); it != lru_.end();) {
+    auto next = std::next(it);  // expire_node may remove `it`
+    if (matches(it->key)) expire_node(it, counts);
+    it = next;
+  }
+  return counts;
+}
+
+ExpireCounts MemoryCache::expire_tagged(const std::string& tag) {
+  ExpireCounts counts;
+  for (auto it = lru_.begin(); it != lru_.end();) {
+    auto next = std::next(it);
+    const auto& tags = it->entry.tags;
+    if (std::find(tags.begin(), tags.end(), tag) != tags.end()) expire_node(it, counts);
+    it = next;
+  }
+  return counts;
 }
 
 void MemoryCache::clear() {

@@ -55,6 +55,9 @@ struct CacheEntry {
   int64_t expires_at_ms = kNeverExpires;    // end of freshness (the TTL)
   int64_t retain_until_ms = kNeverExpires;  // end of the longest stale window, >= expires_at_ms
   std::vector<std::string> tags;
+  // Expired by a soft invalidation: never answered by get()/get_stale() (not even within
+  // stale-while-revalidate), only visible to peek() as a stale-if-error fallback.
+  bool invalidated = false;
   // Filled on reads:
   bool stale = false;  // now >= expires_at_ms
   int64_t age_ms = 0;  // now - stored_at_ms, never negative
@@ -68,6 +71,12 @@ struct EntryTimes {
   int64_t retain_until_ms = kNeverExpires;  // raised to fresh_until_ms when lower
 };
 
+// What a soft invalidation (expire*) did to the matching entries.
+struct ExpireCounts {
+  size_t expired = 0;  // freshness ended now, retained for stale-if-error
+  size_t removed = 0;  // had no stale window (retention = freshness): nothing to keep
+};
+
 struct MemoryCacheStats {
   uint64_t hits = 0;
   uint64_t misses = 0;
@@ -78,7 +87,8 @@ struct MemoryCacheStats {
   uint64_t evictions_capacity = 0;     // over max_entries
   uint64_t evictions_size = 0;         // over max_bytes
   uint64_t evictions_expired = 0;      // past retention, on read or by sweep
-  uint64_t evictions_invalidated = 0;  // invalidate()/erase_if()/erase_tagged()
+  uint64_t evictions_invalidated = 0;  // invalidate()/erase_if()/erase_tagged(), expire*() without a stale window
+  uint64_t expired_invalidated = 0;    // expire*(): freshness ended, kept for stale-if-error
   uint64_t rejected_too_large = 0;     // single value over max_entry_bytes
   size_t entries = 0;
   size_t bytes = 0;
@@ -126,6 +136,13 @@ class MemoryCache {
   bool invalidate(const std::string& key);
   size_t erase_if(const std::function<bool(const std::string& key)>& matches);
   size_t erase_tagged(const std::string& tag);
+  // Soft invalidation: a matching entry's freshness ends now and it is kept, unchanged in
+  // bytes, LRU order and retention, only as a stale-if-error fallback (see
+  // CacheEntry::invalidated). An entry retained no longer than it was fresh is removed.
+  // An entry already expired by invalidation is left alone and not counted again.
+  ExpireCounts expire(const std::string& key);
+  ExpireCounts expire_if(const std::function<bool(const std::string& key)>& matches);
+  ExpireCounts expire_tagged(const std::string& tag);
   void clear();
 
   // Drops entries past retention, checking at most `max_entries_to_check` of the
@@ -156,6 +173,7 @@ class MemoryCache {
   enum class Reason { deleted, capacity, size, expired, invalidated };
 
   void remove(NodeList::iterator it, Reason reason);
+  void expire_node(NodeList::iterator it, ExpireCounts& counts);
   void enforce_bounds();
   CacheEntry read(const Node& node) const;
 

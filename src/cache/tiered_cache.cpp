@@ -34,6 +34,11 @@ bool has_tag(const std::vector<std::string>& tags, const std::string& tag) {
   return std::find(tags.begin(), tags.end(), tag) != tags.end();
 }
 
+void count_expired(InvalidationReport& report, const ExpireCounts& counts) {
+  report.memory_expired = counts.expired;
+  report.memory_removed = counts.removed;
+}
+
 }  // namespace
 
 struct TieredCache::Flight {
@@ -575,13 +580,18 @@ void TieredCache::erase(const std::string& key, std::function<void(Result<bool>)
   });
 }
 
-void TieredCache::invalidate(const std::string& key, InvalidationCallback done) {
+void TieredCache::invalidate(const std::string& key, InvalidationCallback done, InvalidationMode mode) {
   if (auto error = validate_key(key)) {
     if (done) done(*error);
     return;
   }
   InvalidationReport report;
-  report.memory_removed = memory_.invalidate(key) ? 1 : 0;
+  report.mode = mode;
+  if (mode == InvalidationMode::purge) {
+    report.memory_removed = memory_.invalidate(key) ? 1 : 0;
+  } else {
+    count_expired(report, memory_.expire(key));
+  }
   overtake_in_flight([&key](const std::string& candidate, const std::vector<std::string>&) { return candidate == key; });
   if (store_ == nullptr) {
     if (done) done(report);
@@ -590,13 +600,19 @@ void TieredCache::invalidate(const std::string& key, InvalidationCallback done) 
   remove_keys({key}, report, std::move(done));
 }
 
-void TieredCache::invalidate_glob(const std::string& pattern, InvalidationCallback done) {
+void TieredCache::invalidate_glob(const std::string& pattern, InvalidationCallback done, InvalidationMode mode) {
   if (auto error = validate_glob(pattern)) {
     if (done) done(*error);
     return;
   }
   InvalidationReport report;
-  report.memory_removed = memory_.erase_if([&pattern](const std::string& key) { return glob_match(pattern, key); });
+  report.mode = mode;
+  auto in_pattern = [&pattern](const std::string& key) { return glob_match(pattern, key); };
+  if (mode == InvalidationMode::purge) {
+    report.memory_removed = memory_.erase_if(in_pattern);
+  } else {
+    count_expired(report, memory_.expire_if(in_pattern));
+  }
   KeyMatcher matches = [pattern](const std::string& key, const std::vector<std::string>&) {
     return glob_match(pattern, key);
   };
@@ -604,7 +620,7 @@ void TieredCache::invalidate_glob(const std::string& pattern, InvalidationCallba
   invalidate_in_store(glob_literal_prefix(pattern), std::move(matches), report, std::move(done));
 }
 
-void TieredCache::invalidate_tag(const std::string& tag, InvalidationCallback done) {
+void TieredCache::invalidate_tag(const std::string& tag, InvalidationCallback done, InvalidationMode mode) {
   if (tag.empty() || tag.size() > MemoryCache::kMaxTagBytes) {
     if (done) {
       done(make_error(ErrorCategory::validation, "", "cache.invalidate_tag",
@@ -614,7 +630,12 @@ void TieredCache::invalidate_tag(const std::string& tag, InvalidationCallback do
     return;
   }
   InvalidationReport report;
-  report.memory_removed = memory_.erase_tagged(tag);
+  report.mode = mode;
+  if (mode == InvalidationMode::purge) {
+    report.memory_removed = memory_.erase_tagged(tag);
+  } else {
+    count_expired(report, memory_.expire_tagged(tag));
+  }
   KeyMatcher matches = [tag](const std::string&, const std::vector<std::string>& tags) { return has_tag(tags, tag); };
   overtake_in_flight(matches);
   invalidate_in_store("", std::move(matches), report, std::move(done));
@@ -812,6 +833,7 @@ nlohmann::json memory_json(const MemoryCacheStats& stats, uint64_t corrupt_dropp
           {"sets", stats.sets},
           {"overwrites", stats.overwrites},
           {"deletes", stats.deletes},
+          {"expired_by_invalidation", stats.expired_invalidated},
           {"evictions", {{"capacity", stats.evictions_capacity},
                          {"size", stats.evictions_size},
                          {"expired", stats.evictions_expired},
@@ -872,12 +894,16 @@ void to_json(nlohmann::json& out, const TierHealth& health) {
 }
 
 void to_json(nlohmann::json& out, const InvalidationReport& report) {
-  out = {{"memory_removed", report.memory_removed},
+  out = {{"mode", to_string(report.mode)},
+         {"memory_expired", report.memory_expired},
+         {"memory_removed", report.memory_removed},
          {"persistent_removed", report.persistent_removed},
          {"persistent_failed", report.persistent_failed},
          {"persistent_attempted", report.persistent_attempted}};
   if (report.persistent_error) out["persistent_error"] = *report.persistent_error;
 }
+
+const char* to_string(InvalidationMode mode) { return mode == InvalidationMode::purge ? "purge" : "expire"; }
 
 void to_json(nlohmann::json& out, const WarmReport& report) {
   nlohmann::json failures = nlohmann::json::array();

@@ -124,7 +124,14 @@ struct TierHealth {
   std::optional<int64_t> retry_at_ms;  // when a degraded tier is tried again
 };
 
+// expire (the default): matching memory entries stop being fresh now but are kept for
+// stale-if-error (a failing origin can still answer them, flagged stale); persistent copies
+// are removed. purge: everything matching is removed from every tier.
+enum class InvalidationMode { expire, purge };
+
 struct InvalidationReport {
+  InvalidationMode mode = InvalidationMode::expire;
+  size_t memory_expired = 0;  // kept for stale-if-error only
   size_t memory_removed = 0;
   size_t persistent_removed = 0;
   size_t persistent_failed = 0;  // removes that failed
@@ -172,11 +179,14 @@ class TieredCache {
   // Removes a value the caller cannot use (e.g. its decoder rejected it) from every tier.
   void erase(const std::string& key, std::function<void(Result<bool>)> done = nullptr);
 
-  // Invalidation, applied to every tier; fetches in flight for matching keys answer
-  // their callers but do not write their results back.
-  void invalidate(const std::string& key, InvalidationCallback done = nullptr);
-  void invalidate_glob(const std::string& pattern, InvalidationCallback done = nullptr);
-  void invalidate_tag(const std::string& tag, InvalidationCallback done = nullptr);
+  // Invalidation, applied to every tier (see InvalidationMode); fetches in flight for
+  // matching keys answer their callers but do not write their results back.
+  void invalidate(const std::string& key, InvalidationCallback done = nullptr,
+                  InvalidationMode mode = InvalidationMode::expire);
+  void invalidate_glob(const std::string& pattern, InvalidationCallback done = nullptr,
+                       InvalidationMode mode = InvalidationMode::expire);
+  void invalidate_tag(const std::string& tag, InvalidationCallback done = nullptr,
+                      InvalidationMode mode = InvalidationMode::expire);
 
   // Fetches each item through get_or_fetch, warm_concurrency at a time.
   void warm(std::vector<WarmItem> items, std::function<void(Result<WarmReport>)> done);
@@ -272,6 +282,7 @@ class TieredCache {
 void to_json(nlohmann::json& out, const TieredCacheStats& stats);
 void to_json(nlohmann::json& out, const TierHealth& health);
 void to_json(nlohmann::json& out, const InvalidationReport& report);
+const char* to_string(InvalidationMode mode);
 void to_json(nlohmann::json& out, const WarmReport& report);
 
 }  // namespace ltl

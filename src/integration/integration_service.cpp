@@ -712,14 +712,15 @@ Result<bool> IntegrationService::ingest(const std::string& route_name, const jso
   return true;
 }
 
-void IntegrationService::invalidate(const std::string& how, const std::string& what, JsonCallback done) {
+void IntegrationService::invalidate(const std::string& how, const std::string& what, JsonCallback done,
+                                    InvalidationMode mode) {
   auto reply = [done](Result<InvalidationReport> report) {
     if (!report.ok()) return done(report.error());
     done(json(report.value()));
   };
-  if (how == "key") return cache_->invalidate(what, reply);
-  if (how == "glob") return cache_->invalidate_glob(what, reply);
-  if (how == "tag") return cache_->invalidate_tag(what, reply);
+  if (how == "key") return cache_->invalidate(what, reply, mode);
+  if (how == "glob") return cache_->invalidate_glob(what, reply, mode);
+  if (how == "tag") return cache_->invalidate_tag(what, reply, mode);
   done(make_error(ErrorCategory::validation, "", "invalidate", "how: got \"" + how.substr(0, 16) + "\"; expected key, glob or tag"));
 }
 

@@ -73,7 +73,9 @@ class IntegrationService {
   nlohmann::json describe_config() const;
 
   // Invalidation across every tier: by exact key, glob (* and ?) or tag (a route name).
-  void invalidate(const std::string& how, const std::string& what, JsonCallback done);
+  // how: key, glob or tag. Expires by default (kept for stale-if-error); purge removes.
+  void invalidate(const std::string& how, const std::string& what, JsonCallback done,
+                  InvalidationMode mode = InvalidationMode::expire);
 
   nlohmann::json health();  // checks every service now
   nlohmann::json metrics_snapshot();

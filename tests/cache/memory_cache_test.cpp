@@ -311,5 +311,104 @@ TEST(MemoryCache, ContainsFreshCountsNothingAndEndsAtTheTtl) {
   EXPECT_EQ(cache.stats().hits + cache.stats().misses, 0u);
 }
 
+// ---- Soft invalidation (expire) ----------------------------------------------------
+
+TEST_F(MemoryCacheTest, ExpireEndsFreshnessNowAndKeepsTheEntryOnlyForPeek) {
+  auto cache = make();
+  const int64_t t0 = clock_.now_ms();
+  ASSERT_TRUE(cache.set_entry("k", "v", EntryTimes{t0, t0 + 1000, t0 + 5000}, {"t"}).ok());
+  const size_t bytes = cache.stats().bytes;
+  clock_.advance(100);
+  const ExpireCounts counts = cache.expire("k");
+  EXPECT_EQ(counts.expired, 1u);
+  EXPECT_EQ(counts.removed, 0u);
+  EXPECT_FALSE(cache.get("k"));
+  EXPECT_FALSE(cache.get_stale("k", 10000)) << "no stale-while-revalidate answer from an invalidated entry";
+  EXPECT_FALSE(cache.contains_fresh("k"));
+  auto kept = cache.peek("k");
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->value, "v");
+  EXPECT_TRUE(kept->invalidated);
+  EXPECT_TRUE(kept->stale);
+  EXPECT_EQ(kept->expires_at_ms, t0 + 100);
+  EXPECT_EQ(kept->retain_until_ms, t0 + 5000);
+  EXPECT_EQ(kept->age_ms, 100);
+  EXPECT_EQ(cache.stats().expired_invalidated, 1u);
+  EXPECT_EQ(cache.stats().evictions_invalidated, 0u);
+  EXPECT_EQ(cache.stats().entries, 1u);
+  EXPECT_EQ(cache.stats().bytes, bytes);
+  EXPECT_EQ(cache.stats().misses, 2u);  // get and get_stale; contains_fresh counts nothing
+}
+
+TEST_F(MemoryCacheTest, ExpireTwiceCountsOnceAndAWriteMakesTheKeyFreshAgain) {
+  auto cache = make();
+  const int64_t t0 = clock_.now_ms();
+  ASSERT_TRUE(cache.set_entry("k", "old", EntryTimes{t0, t0 + 1000, t0 + 5000}).ok());
+  EXPECT_EQ(cache.expire("k").expired, 1u);
+  const ExpireCounts again = cache.expire("k");
+  EXPECT_EQ(again.expired + again.removed, 0u);
+  EXPECT_EQ(cache.stats().expired_invalidated, 1u);
+  ASSERT_TRUE(cache.set_entry("k", "new", EntryTimes{t0, t0 + 1000, t0 + 5000}).ok());
+  auto fresh = cache.get("k");
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ(fresh->value, "new");
+  EXPECT_FALSE(fresh->invalidated);
+  EXPECT_FALSE(fresh->stale);
+}
+
+TEST_F(MemoryCacheTest, ExpireKeepsAnEarlierExpiryAndEndsStaleWhileRevalidate) {
+  auto cache = make();
+  const int64_t t0 = clock_.now_ms();
+  ASSERT_TRUE(cache.set_entry("k", "v", EntryTimes{t0, t0 + 100, t0 + 1000}).ok());
+  clock_.advance(200);
+  ASSERT_TRUE(cache.get_stale("k", 500)) << "within the stale window before invalidation";
+  EXPECT_EQ(cache.expire("k").expired, 1u);
+  EXPECT_FALSE(cache.get_stale("k", 500));
+  ASSERT_TRUE(cache.peek("k"));
+  EXPECT_EQ(cache.peek("k")->expires_at_ms, t0 + 100) << "an expiry is never moved later";
+}
+
+TEST_F(MemoryCacheTest, ExpireRemovesEntriesWithNoStaleWindowAndSweepEndsTheRest) {
+  auto cache = make();
+  const int64_t t0 = clock_.now_ms();
+  cache.set("plain", "v", Ttl::ms(1000));  // retained exactly as long as fresh
+  ASSERT_TRUE(cache.set_entry("windowed", "w", EntryTimes{t0, t0 + 1000, t0 + 3000}).ok());
+  cache.set("forever", "f", Ttl::no_expiry());
+  EXPECT_EQ(cache.expire("missing").expired + cache.expire("missing").removed, 0u);
+  const ExpireCounts counts = cache.expire_if([](const std::string&) { return true; });
+  EXPECT_EQ(counts.expired, 1u);
+  EXPECT_EQ(counts.removed, 2u);
+  EXPECT_FALSE(cache.peek("plain"));
+  EXPECT_FALSE(cache.peek("forever"));
+  EXPECT_EQ(cache.stats().evictions_invalidated, 2u);
+  EXPECT_EQ(cache.stats().entries, 1u);
+  EXPECT_EQ(cache.stats().bytes, MemoryCache::entry_bytes("windowed", "w"));
+  clock_.advance(3000);  // the kept entry's retention ends: the sweep drops it
+  EXPECT_EQ(cache.sweep(10), 1u);
+  EXPECT_EQ(cache.stats().entries, 0u);
+  EXPECT_EQ(cache.stats().bytes, 0u);
+}
+
+TEST_F(MemoryCacheTest, ExpireIfAndExpireTaggedTouchOnlyMatchesAndKeepLruOrder) {
+  auto cache = make(4);
+  const int64_t t0 = clock_.now_ms();
+  const EntryTimes times{t0, t0 + 1000, t0 + 5000};
+  ASSERT_TRUE(cache.set_entry("price:usd", "1", times, {"market"}).ok());
+  ASSERT_TRUE(cache.set_entry("price:eur", "2", times, {"market"}).ok());
+  ASSERT_TRUE(cache.set_entry("fees:fast", "3", times, {"fees"}).ok());
+  ASSERT_TRUE(cache.set_entry("fees:slow", "4", times, {"fees"}).ok());
+  EXPECT_EQ(cache.expire_if([](const std::string& key) { return key == "price:usd"; }).expired, 1u);
+  EXPECT_EQ(cache.expire_tagged("fees").expired, 2u);
+  EXPECT_EQ(cache.expire_tagged("nothing").expired, 0u);
+  EXPECT_TRUE(cache.get("price:eur"));
+  EXPECT_EQ(cache.stats().expired_invalidated, 3u);
+  EXPECT_EQ(cache.stats().entries, 4u);
+  // Expiring does not touch recency: price:usd is still the least recently used.
+  ASSERT_TRUE(cache.set_entry("blocks", "5", times).ok());
+  EXPECT_FALSE(cache.peek("price:usd"));
+  EXPECT_TRUE(cache.peek("fees:fast"));
+  EXPECT_EQ(cache.stats().evictions_capacity, 1u);
+}
+
 }  // namespace
 }  // namespace ltl

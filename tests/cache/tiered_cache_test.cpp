@@ -684,6 +684,179 @@ TEST_F(TieredCacheTest, TagInvalidationOvertakesFetchesByTheirPolicyTags) {
   EXPECT_FALSE(cache->memory().peek("price:usd"));
 }
 
+// ---- Soft invalidation (expire, the default) vs purge ------------------------------
+
+// price:usd and fees cached in both tiers with a 1 min TTL, 30 s stale-while-revalidate and
+// a 10 min stale-if-error window; `origin_` then answers with `ok` or a network error.
+class SoftInvalidationTest : public TieredCacheTest {
+ protected:
+  SoftInvalidationTest() : policy_(policy_ms(60000, 30000, 600000)) { policy_.tags = {"market"}; }
+
+  std::unique_ptr<TieredCache> warmed() {
+    auto cache = make();
+    CachePolicy fees = policy_ms(60000, 30000, 600000);
+    fees.tags = {"fees"};
+    cache->get_or_fetch("price:usd", policy_, origin_.fetcher(), answers_.callback());
+    cache->get_or_fetch("fees", fees, origin_.fetcher(), answers_.callback());
+    EXPECT_EQ(store_.entries.size(), 2u);
+    answers_.results.clear();
+    clock_.advance(1000);
+    return cache;
+  }
+  InvalidationReport report_of(const std::function<void(InvalidationCallback)>& invalidate) {
+    std::optional<Result<InvalidationReport>> report;
+    invalidate([&report](Result<InvalidationReport> r) { report = std::move(r); });
+    EXPECT_TRUE(report && report->ok());
+    return report && report->ok() ? report->value() : InvalidationReport{};
+  }
+  void fail_origin() { origin_.answer = [] { return network_error(); }; }
+  void recover_origin() {
+    origin_.answer = [this] { return FetchedValue{"new" + std::to_string(origin_.calls), {}, {}}; };
+  }
+
+  CachePolicy policy_;
+};
+
+TEST_F(SoftInvalidationTest, GlobStarExpiresSoTheNextRequestRefetchesAndAFailureAnswersStale) {
+  auto cache = warmed();
+  const InvalidationReport report =
+      report_of([&](InvalidationCallback done) { cache->invalidate_glob("*", std::move(done)); });
+  EXPECT_EQ(report.mode, InvalidationMode::expire);
+  EXPECT_EQ(report.memory_expired, 2u);
+  EXPECT_EQ(report.memory_removed, 0u);
+  EXPECT_EQ(report.persistent_removed, 2u);
+  EXPECT_TRUE(store_.entries.empty()) << "no tier may answer the old value as fresh";
+  EXPECT_FALSE(cache->memory_has("price:usd"));
+
+  // Neither fresh nor stale-while-revalidate: the caller waits for the origin...
+  fail_origin();
+  origin_.hold = true;
+  cache->get_or_fetch("price:usd", policy_, origin_.fetcher(), answers_.callback());
+  EXPECT_EQ(answers_.size(), 0u);
+  EXPECT_EQ(origin_.calls, 3);
+  // ...and when it fails, the expired value is the stale-if-error answer.
+  origin_.release(network_error());
+  ASSERT_EQ(answers_.size(), 1u);
+  ASSERT_TRUE(answers_.ok(0));
+  EXPECT_EQ(answers_.value(0).value, "v1");
+  EXPECT_TRUE(answers_.value(0).stale);
+  EXPECT_EQ(answers_.value(0).age_ms, 1000);
+  EXPECT_EQ(answers_.value(0).source, "memory");
+  ASSERT_TRUE(answers_.value(0).origin_error);
+  EXPECT_EQ(answers_.value(0).origin_error->category, ErrorCategory::network);
+  EXPECT_EQ(cache->stats().origin.stale_if_error_answers, 1u);
+
+  // Once the origin answers, the new value is fresh in every tier.
+  origin_.hold = false;
+  recover_origin();
+  cache->get_or_fetch("price:usd", policy_, origin_.fetcher(), answers_.callback());
+  ASSERT_TRUE(answers_.ok(1));
+  EXPECT_EQ(answers_.value(1).value, "new4");
+  EXPECT_EQ(answers_.value(1).source, "origin");
+  EXPECT_FALSE(answers_.value(1).stale);
+  cache->get_or_fetch("price:usd", policy_, origin_.fetcher(), answers_.callback());
+  EXPECT_EQ(answers_.value(2).source, "memory");
+  EXPECT_FALSE(answers_.value(2).stale);
+  EXPECT_EQ(store_.entries["price:usd"].value, "new4");
+  EXPECT_EQ(origin_.calls, 4);
+}
+
+TEST_F(SoftInvalidationTest, PurgeRemovesEverythingSoAFailingOriginIsTheError) {
+  auto cache = warmed();
+  const InvalidationReport report = report_of(
+      [&](InvalidationCallback done) { cache->invalidate_glob("*", std::move(done), InvalidationMode::purge); });
+  EXPECT_EQ(report.mode, InvalidationMode::purge);
+  EXPECT_EQ(report.memory_removed, 2u);
+  EXPECT_EQ(report.memory_expired, 0u);
+  EXPECT_EQ(report.persistent_removed, 2u);
+  EXPECT_FALSE(cache->memory().peek("price:usd"));
+  EXPECT_EQ(cache->stats().memory.evictions_invalidated, 2u);
+  EXPECT_EQ(cache->stats().memory.expired_invalidated, 0u);
+  fail_origin();
+  cache->get_or_fetch("price:usd", policy_, origin_.fetcher(), answers_.callback());
+  ASSERT_EQ(answers_.size(), 1u);
+  ASSERT_FALSE(answers_.ok(0));
+  EXPECT_EQ(answers_.error(0).category, ErrorCategory::network);
+  EXPECT_EQ(cache->stats().origin.stale_if_error_answers, 0u);
+}
+
+TEST_F(SoftInvalidationTest, KeysAndTagsExpireAlikeAndPurgeAlike) {
+  auto cache = warmed();
+  InvalidationReport by_key =
+      report_of([&](InvalidationCallback done) { cache->invalidate("price:usd", std::move(done)); });
+  EXPECT_EQ(by_key.memory_expired, 1u);
+  EXPECT_EQ(by_key.persistent_removed, 1u);
+  InvalidationReport by_tag =
+      report_of([&](InvalidationCallback done) { cache->invalidate_tag("fees", std::move(done)); });
+  EXPECT_EQ(by_tag.memory_expired, 1u);
+  EXPECT_EQ(by_tag.persistent_removed, 1u);
+  EXPECT_EQ(cache->stats().memory.expired_invalidated, 2u);
+  EXPECT_EQ(cache->stats().memory.evictions_invalidated, 0u);
+  EXPECT_EQ(cache->stats().memory.entries, 2u);
+
+  CachePolicy fees = policy_ms(60000, 30000, 600000);
+  fees.tags = {"fees"};
+  fail_origin();
+  cache->get_or_fetch("price:usd", policy_, origin_.fetcher(), answers_.callback());
+  cache->get_or_fetch("fees", fees, origin_.fetcher(), answers_.callback());
+  ASSERT_TRUE(answers_.ok(0) && answers_.ok(1));
+  EXPECT_EQ(answers_.value(0).value, "v1");
+  EXPECT_EQ(answers_.value(1).value, "v2");
+  EXPECT_TRUE(answers_.value(0).stale && answers_.value(1).stale);
+  EXPECT_EQ(origin_.calls, 4) << "both refetched";
+
+  // Purging what a soft invalidation kept removes it: counted as removed, not expired again.
+  by_key = report_of([&](InvalidationCallback done) {
+    cache->invalidate("price:usd", std::move(done), InvalidationMode::purge);
+  });
+  EXPECT_EQ(by_key.memory_removed, 1u);
+  by_tag = report_of([&](InvalidationCallback done) {
+    cache->invalidate_tag("fees", std::move(done), InvalidationMode::purge);
+  });
+  EXPECT_EQ(by_tag.memory_removed, 1u);
+  EXPECT_EQ(cache->stats().memory.entries, 0u);
+  EXPECT_EQ(cache->stats().memory.bytes, 0u);
+  cache->get_or_fetch("price:usd", policy_, origin_.fetcher(), answers_.callback());
+  cache->get_or_fetch("fees", fees, origin_.fetcher(), answers_.callback());
+  EXPECT_FALSE(answers_.ok(2));
+  EXPECT_FALSE(answers_.ok(3));
+}
+
+TEST_F(SoftInvalidationTest, StaleIfErrorCountsFromTheInvalidation) {
+  auto cache = make(false);
+  const CachePolicy policy = policy_ms(1000, 0, 5000);
+  cache->get_or_fetch("k", policy, origin_.fetcher(), answers_.callback());
+  clock_.advance(500);
+  cache->invalidate("k");
+  fail_origin();
+  clock_.advance(4999);  // invalidated at 500: the window ends at 5500, before retention (6000)
+  cache->get_or_fetch("k", policy, origin_.fetcher(), answers_.callback());
+  ASSERT_TRUE(answers_.ok(1));
+  EXPECT_TRUE(answers_.value(1).stale);
+  EXPECT_EQ(answers_.value(1).fresh_until_ms, answers_.value(1).stored_at_ms + 500);
+  clock_.advance(1);
+  cache->get_or_fetch("k", policy, origin_.fetcher(), answers_.callback());
+  ASSERT_FALSE(answers_.ok(2));
+  EXPECT_EQ(answers_.error(2).category, ErrorCategory::network);
+}
+
+TEST_F(SoftInvalidationTest, ReportAndStatsAreJson) {
+  auto cache = warmed();
+  nlohmann::json soft = report_of([&](InvalidationCallback done) { cache->invalidate_glob("price:*", std::move(done)); });
+  EXPECT_EQ(soft["mode"], "expire");
+  EXPECT_EQ(soft["memory_expired"], 1);
+  EXPECT_EQ(soft["memory_removed"], 0);
+  EXPECT_EQ(soft["persistent_removed"], 1);
+  nlohmann::json purge = report_of(
+      [&](InvalidationCallback done) { cache->invalidate_glob("*", std::move(done), InvalidationMode::purge); });
+  EXPECT_EQ(purge["mode"], "purge");
+  EXPECT_EQ(purge["memory_expired"], 0);
+  EXPECT_EQ(purge["memory_removed"], 2);
+  nlohmann::json stats = cache->stats();
+  EXPECT_EQ(stats["tiers"]["memory"]["expired_by_invalidation"], 1);
+  EXPECT_EQ(stats["tiers"]["memory"]["evictions"]["invalidated"], 2);
+}
+
 // ---- Refresh-ahead and warming -----------------------------------------------
 
 TEST_F(TieredCacheTest, RefreshAheadKeepsHotKeysFresh) {

@@ -185,17 +185,21 @@ test('stale-if-error: the origin fails → the cached value flagged stale with i
   });
 });
 
-test('invalidate by exact key, then the next request refetches', async () => {
+test('invalidate by exact key expires it (kept for stale-if-error), then the next request refetches', async () => {
   await withClient({}, async (ltl) => {
     await ltl.price('usd');
     await ltl.price('eur');
     assert.equal(calls(PRICE_ROUTE), 2);
     const report = await ltl.invalidate({ key: 'price:usd' });
-    assert.equal(report.memory_removed, 1);
+    assert.equal(report.mode, 'expire');
+    assert.equal(report.memory_expired, 1);
+    assert.equal(report.memory_removed, 0);
     assert.equal(report.persistent_removed, 0);
     assert.equal(ltl.cache.has('price:usd'), false);
     assert.equal(ltl.cache.has('price:eur'), true);
-    assert.equal((await ltl.invalidate({ key: 'price:usd' })).memory_removed, 0, 'already gone');
+    const again = await ltl.invalidate({ key: 'price:usd' });
+    assert.equal(again.memory_expired + again.memory_removed, 0, 'already expired: nothing new');
+    assert.equal(ltl.cache.stats().tiers.memory.expired_by_invalidation, 1);
     assert.equal((await ltl.price('usd')).cache, 'origin');
     assert.equal((await ltl.price('eur')).cache, 'memory');
     assert.equal(calls(PRICE_ROUTE), 3);
@@ -206,6 +210,7 @@ test('invalidate by glob: * and ? are wildcards, every other character is litera
   await withClient({}, async (ltl) => {
     await Promise.all([ltl.price('usd'), ltl.price('eur'), ltl.price('gbp'), ltl.fees()]);
     for (const key of ['a.b', 'axb', 'a+b', 'aab', '[x]', 'x']) ltl.cache.set(key, 'v', { ttlMs: 60_000 });
+    // cache.set entries have no stale window, so even a soft invalidation removes them.
     assert.equal((await ltl.invalidate({ glob: 'a.b' })).memory_removed, 1, '"." is not "any character"');
     assert.equal(ltl.cache.has('axb'), true);
     assert.equal((await ltl.invalidate({ glob: 'a+b' })).memory_removed, 1, '"+" is literal');
@@ -213,9 +218,9 @@ test('invalidate by glob: * and ? are wildcards, every other character is litera
     assert.equal((await ltl.invalidate({ glob: '[x]' })).memory_removed, 1, 'brackets are literal');
     assert.equal(ltl.cache.has('x'), true);
     assert.equal((await ltl.invalidate({ glob: 'a?b' })).memory_removed, 2, '? matches one character: axb, aab');
-    assert.equal((await ltl.invalidate({ glob: 'price:?sd' })).memory_removed, 1);
+    assert.equal((await ltl.invalidate({ glob: 'price:?sd' })).memory_expired, 1, 'route entries expire');
     assert.equal(ltl.cache.has('price:eur'), true);
-    assert.equal((await ltl.invalidate({ glob: 'price:*' })).memory_removed, 2);
+    assert.equal((await ltl.invalidate({ glob: 'price:*' })).memory_expired, 2, 'eur and gbp; usd already expired');
     assert.equal(ltl.cache.has('fees'), true);
     assert.equal(ltl.cache.has('x'), true);
     const before = calls(PRICE_ROUTE);
@@ -225,16 +230,81 @@ test('invalidate by glob: * and ? are wildcards, every other character is litera
   });
 });
 
-test('invalidate by tag (the route name) removes that route only', async () => {
+test('invalidate({ glob: "*" }) keeps what stale-if-error needs; purge: true removes it', async () => {
+  const env = { CACHE_TTL_PRICE: '60000', CACHE_SWR_PRICE: '30000', CACHE_STALE_IF_ERROR_PRICE: '600000' };
+  await withClient(env, async (ltl) => {
+    const first = await ltl.price('usd');
+    sim.advance(1_000);
+    const soft = await ltl.invalidate({ glob: '*' });
+    assert.equal(soft.mode, 'expire');
+    assert.equal(soft.memory_expired, 1);
+    assert.equal(soft.memory_removed, 0);
+    assert.equal(ltl.cache.has('price:usd'), false, 'no longer fresh');
+
+    // Every provider down: the request goes upstream (no stale-while-revalidate answer), then
+    // answers the expired value flagged stale with the reason.
+    faultAllPriceProviders({ kind: 'status', status: 503 });
+    const stale = await ltl.price('usd');
+    assert.equal(calls(PRICE_ROUTE), 2, 'refetched');
+    assert.equal(stale.stale, true);
+    assert.equal(stale.price, first.price);
+    assert.equal(stale.fetched_at, first.fetched_at);
+    assert.equal(stale.age_ms, 1_000);
+    assert.equal(stale.cache, 'memory');
+    assert.equal(stale.stale_reason.category, 'upstream_5xx');
+
+    // Back up: the next request refetches and is fresh.
+    sim.clearFaults();
+    const fresh = await ltl.price('usd');
+    assert.equal(fresh.cache, 'origin');
+    assert.equal(fresh.stale, false);
+    assert.equal(calls(PRICE_ROUTE), 3);
+
+    const purge = await ltl.invalidate({ glob: '*', purge: true });
+    assert.equal(purge.mode, 'purge');
+    assert.equal(purge.memory_removed, 1);
+    assert.equal(purge.memory_expired, 0);
+    faultAllPriceProviders({ kind: 'status', status: 503 });
+    await assert.rejects(ltl.price('usd'), (error) => {
+      assert.ok(error instanceof LtlError);
+      assert.equal(error.category, 'upstream_5xx');
+      return true;
+    });
+    assert.equal(calls(PRICE_ROUTE), 4);
+    sim.clearFaults();
+  });
+});
+
+test('invalidate: purge must be a boolean (a typed validation error otherwise)', async () => {
+  await withClient({}, async (ltl) => {
+    await ltl.price('usd');
+    for (const purge of ['yes', 1, null]) {
+      await assert.rejects(ltl.invalidate({ glob: '*', purge }), (error) => {
+        assert.ok(error instanceof LtlError);
+        assert.equal(error.category, 'validation');
+        assert.equal(error.operation, 'invalidate');
+        assert.match(error.message, /purge/);
+        return true;
+      });
+    }
+    assert.equal(ltl.cache.has('price:usd'), true, 'a rejected call invalidates nothing');
+    const explicit = await ltl.invalidate({ key: 'price:usd', purge: false });
+    assert.equal(explicit.mode, 'expire');
+    assert.equal(explicit.memory_expired, 1);
+  });
+});
+
+test('invalidate by tag (the route name) expires that route only', async () => {
   await withClient({}, async (ltl) => {
     await Promise.all([ltl.price('usd'), ltl.price('eur'), ltl.fees(), ltl.market('usd')]);
     const before = sim.counts().routes;
     const report = await ltl.invalidate({ tag: 'price' });
-    assert.equal(report.memory_removed, 2);
+    assert.equal(report.memory_expired, 2);
     assert.equal(ltl.cache.has('market:usd'), true, 'market is its own tag');
     assert.equal(ltl.cache.has('fees'), true);
-    assert.equal((await ltl.invalidate({ tag: 'fees' })).memory_removed, 1);
-    assert.equal((await ltl.invalidate({ tag: 'nosuchroute' })).memory_removed, 0);
+    assert.equal((await ltl.invalidate({ tag: 'fees' })).memory_expired, 1);
+    const none = await ltl.invalidate({ tag: 'nosuchroute' });
+    assert.equal(none.memory_expired + none.memory_removed, 0);
     const [usd, market, fees] = await Promise.all([ltl.price('usd'), ltl.market('usd'), ltl.fees()]);
     assert.equal(usd.cache, 'origin');
     assert.equal(market.cache, 'memory');
