@@ -329,23 +329,23 @@ json price_consensus(const std::vector<json>& quotes, double outlier_pct, const 
     out[std::string(field) + "_source"] = nullptr;
     for (const json* quote : ordered)
       if (has(quote, field)) {
-        out[field] = (*quote)[field];
-        out[std::string(field) + "_source"] = (*quote)["source"];
+        out[field] = quote->at(field);
+        out[std::string(field) + "_source"] = quote->at("source");
         break;
       }
   }
   // A global (all-exchange) volume when any member has one; one venue's only when none does.
   const json* volume_from = nullptr;
   for (const json* quote : ordered)
-    if (has(quote, "volume_24h") && quote->value("volume_24h_scope", "") == kVolumeScopeGlobal) {
+    if (has(quote, "volume_24h") && quote->value("volume_24h_scope", json(nullptr)) == kVolumeScopeGlobal) {
       volume_from = quote;
       break;
     }
   for (const json* quote : ordered)
     if (volume_from == nullptr && has(quote, "volume_24h")) volume_from = quote;
-  out["volume_24h"] = volume_from ? (*volume_from)["volume_24h"] : json(nullptr);
+  out["volume_24h"] = volume_from ? volume_from->at("volume_24h") : json(nullptr);
   out["volume_24h_scope"] = volume_from ? volume_from->value("volume_24h_scope", json(nullptr)) : json(nullptr);
-  out["volume_24h_source"] = volume_from ? (*volume_from)["source"] : json(nullptr);
+  out["volume_24h_source"] = volume_from ? volume_from->at("source") : json(nullptr);
   return out;
 }
 

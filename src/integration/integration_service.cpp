@@ -12,7 +12,9 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kCacheFormatVersion = 1;
+// 2: answers carry quote, volume_24h_scope, as_of_source, fee_definition, hashrate_window (issue 15);
+// entries written before are refused (a miss), never served without those fields.
+constexpr int kCacheFormatVersion = 2;
 constexpr size_t kMaxFailuresReported = 8;
 
 MemoryCacheOptions memory_options(const Config& config) {
