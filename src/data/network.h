@@ -55,12 +55,12 @@ constexpr const char* kFeesMempoolRecommended = "mempool_recommended";
 constexpr const char* kFeesEsploraTargets = "esplora_targets";
 
 struct RecommendedFees {
-  std::string definition = kFeesMempoolPrecise;  // one of the kFees* names above
   double fastest_sat_vb = 0;
   double half_hour_sat_vb = 0;
   double hour_sat_vb = 0;
   double economy_sat_vb = 0;
   double minimum_sat_vb = 0;
+  std::string definition = kFeesMempoolPrecise;  // one of the kFees* names above (JSON fee_definition)
 };
 
 // Esplora /fee-estimates: confirmation target in blocks → sat/vB. Targets can be missing.
@@ -105,8 +105,8 @@ constexpr const char* kHashrateWindowDay = "24h";
 
 struct Hashrate {
   double current_hashrate_hs = 0;
-  std::string window;                        // kHashrateWindowWeek or kHashrateWindowDay
   std::optional<double> current_difficulty;  // absent from blockchain.info /q/hashrate
+  std::string window;                        // kHashrateWindowWeek or kHashrateWindowDay (JSON hashrate_window)
 };
 
 // blockchain.info /stats, reduced to the fields that are trustworthy (others carry garbage).
