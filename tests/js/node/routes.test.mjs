@@ -39,11 +39,11 @@ describe('network routes against mempool.space (the simulator)', () => {
   test('fees: sat/vB equal to /v1/fees/precise, the WebSocket\'s definition, and labelled so (issue 15 item 4)', async () => {
     await withClient({}, async (ltl) => {
       const fees = await ltl.fees();
+      assert.equal(calls('mempool.fees_recommended'), 0, 'the rounded endpoint is not read');
       const body = await served('MEMPOOL_API_URL', '/v1/fees/precise');
       const recommended = await served('MEMPOOL_API_URL', '/v1/fees/recommended');
       assertFreshFrom(fees, 'mempool');
       assert.equal(fees.fee_definition, 'mempool_precise');
-      assert.equal(calls('mempool.fees_recommended'), 0);
       assert.ok(!Number.isInteger(body.hourFee) && body.hourFee !== recommended.hourFee, 'precondition: precise differs from recommended');
       assert.equal(fees.fastest_sat_vb, body.fastestFee);
       assert.equal(fees.half_hour_sat_vb, body.halfHourFee);
