@@ -22,7 +22,7 @@ export type LtlConfig = Partial<
     | 'RETRY_MAX_ATTEMPTS' | 'RETRY_BASE_DELAY_MS' | 'RETRY_MAX_DELAY_MS' | 'BREAKER_FAILURE_RATE_PCT'
     | 'BREAKER_MIN_CALLS' | 'BREAKER_CONSECUTIVE_FAILURES' | 'BREAKER_WINDOW_MS' | 'BREAKER_OPEN_MS'
     | 'BREAKER_MAX_OPEN_MS' | 'BREAKER_HALF_OPEN_PROBES' | 'PRICE_PROVIDERS' | 'NETWORK_PROVIDERS'
-    | 'SUPPORTED_CURRENCIES' | 'CONSENSUS_OUTLIER_PCT' | 'PERFORMANCE_ENABLED' | 'PERFORMANCE_INTERVAL'
+    | 'SUPPORTED_CURRENCIES' | 'CONSENSUS_OUTLIER_PCT' | 'BINANCE_USDT_AS_USD' | 'PERFORMANCE_ENABLED' | 'PERFORMANCE_INTERVAL'
     | 'PERFORMANCE_THRESHOLDS' | 'HEALTH_CHECK_ENABLED' | 'HEALTH_CHECK_INTERVAL' | 'REALTIME_ENABLED' | 'MEMPOOL_WS_URL',
     Setting
   >
@@ -85,7 +85,15 @@ export interface Provenance {
   stale_reason?: ReturnType<LtlError['toJSON']>['error'];
 }
 
+/**
+ * What the fee rates mean (the field names are shared, the definitions are not):
+ * `mempool_precise` mempool.space /v1/fees/precise and its WebSocket (decimals, can be < 1);
+ * `mempool_recommended` /v1/fees/recommended (whole numbers >= 1; not read by the fees route);
+ * `esplora_targets` Bitcoin Core estimates by confirmation target (1, 3, 6, 144, 1008 blocks).
+ */
+export type FeeDefinition = 'mempool_precise' | 'mempool_recommended' | 'esplora_targets';
 export interface Fees extends Provenance {
+  fee_definition: FeeDefinition;
   fastest_sat_vb: number; half_hour_sat_vb: number; hour_sat_vb: number; economy_sat_vb: number; minimum_sat_vb: number;
 }
 export interface Mempool extends Provenance {
@@ -104,22 +112,43 @@ export interface Difficulty extends Provenance {
   estimated_retarget_ms: number; previous_retarget_pct: number; next_retarget_height: number;
   time_avg_ms: number | null; previous_retarget_time_ms: number | null;
 }
-export interface Hashrate extends Provenance { current_hashrate_hs: number; current_difficulty: number | null }
+export interface Hashrate extends Provenance {
+  current_hashrate_hs: number;
+  /** Averaging window: `1w` mempool.space (getnetworkhashps(1008)), `24h` blockchain.info. */
+  hashrate_window: '1w' | '24h';
+  current_difficulty: number | null;
+}
 export interface Sentiment extends Provenance {
   value: number; classification: string; timestamp_ms: number; time_until_update_ms: number | null;
+  /** Why time_until_update_ms is null although the provider sent a value (e.g. a negative one). */
+  time_until_update_error: string | null;
 }
+/** `global`: aggregated across exchanges (CoinGecko); `exchange:<provider>`: that venue only. */
+export type VolumeScope = 'global' | `exchange:${string}`;
+/** `provider`: the provider's own timestamp; `fetch`: it had none, so the time we fetched it. */
+export type AsOfSource = 'provider' | 'fetch';
 export interface Market extends Provenance {
   currency: string;
   /** Median of the providers that answered. */
   price: number;
   /** Spread of the agreeing providers, percent of the median. */
   spread_pct: number;
-  providers: Array<{ provider: string; price: number; as_of: number; deviation_pct: number; outlier: boolean }>;
+  /** Asset of the consensus price (`USD` for usd), and of each member (`USDT` for Binance's usd). */
+  quote: string;
+  providers: Array<{
+    provider: string; price: number; quote: string; as_of: number; as_of_source: AsOfSource; deviation_pct: number; outlier: boolean;
+  }>;
   outliers: string[];
   provider_count: number;
+  /** From the first agreeing (non-outlier) member in the answer's own quote asset; null when none has it. */
   market_cap: number | null; volume_24h: number | null; change_24h_pct: number | null;
-  /** Provider each of those came from (the first in PRICE_PROVIDERS order that has it); absent while the value is null. */
-  market_cap_source?: string; volume_24h_source?: string; change_24h_pct_source?: string;
+  market_cap_source: string | null; volume_24h_source: string | null; change_24h_pct_source: string | null;
+  /** A global volume is preferred to one venue's; null with volume_24h. */
+  volume_24h_scope: VolumeScope | null;
+  /** as_of is the oldest provider-stamped member time (`provider`), or the oldest fetch time when no member is stamped. */
+  as_of_source: AsOfSource;
+  /** Members without a provider timestamp (their as_of is the fetch time). */
+  unstamped_providers: string[];
 }
 export interface NetworkSummary {
   tip: Tip | null; fees: Fees | null; mempool: Mempool | null; difficulty: Difficulty | null; hashrate: Hashrate | null;
@@ -137,14 +166,20 @@ export interface PriceQuote extends Provenance {
   price: number;
   /** Lower-case ISO code, e.g. `usd`. */
   currency: string;
+  /** Asset the price and volume are really in: `USD`, `EUR`, … or `USDT` (Binance for usd, with BINANCE_USDT_AS_USD). */
+  quote: string;
   /** Market cap in `currency`, or null when the provider did not give it. */
   market_cap: number | null;
-  /** 24 h trading volume in `currency`, or null. */
+  /** 24 h trading volume in `quote`, or null. */
   volume_24h: number | null;
+  /** Whose volume: `global` (CoinGecko) or `exchange:<provider>`; null with volume_24h. */
+  volume_24h_scope: VolumeScope | null;
   /** 24 h change in percent, or null. */
   change_24h_pct: number | null;
   /** Change since today's UTC-midnight open in percent (Kraken), or null. */
   change_since_utc_midnight_pct: number | null;
+  /** Whose clock as_of is: the provider's own timestamp, or the fetch time (`fetch`). */
+  as_of_source: AsOfSource;
 }
 
 /** What each route answers: `request(route)` and the method of the same name. */

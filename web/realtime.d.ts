@@ -24,6 +24,8 @@ export interface BlockData {
 
 /** Recommended fee rates in sat/vB (the WS sends the precise values, with decimals). */
 export interface FeesData {
+  /** Always mempool's precise calculation here, the same definition as the REST fees route. */
+  fee_definition: 'mempool_precise';
   fastest_sat_vb: number;
   half_hour_sat_vb: number;
   hour_sat_vb: number;

@@ -111,10 +111,14 @@ export function normalizeBlock(raw, where = 'block') {
   };
 }
 
-/** WS `fees` (precise, decimals) or REST /v1/fees/recommended|precise → sat/vB. */
+/**
+ * WS `fees` or REST /v1/fees/precise (mempool's precise calculation: decimals, can be below 1) →
+ * sat/vB, labelled `fee_definition: 'mempool_precise'` like the REST fees route.
+ */
 export function normalizeFees(raw, where = 'fees') {
   object(raw, where);
   return {
+    fee_definition: 'mempool_precise',
     fastest_sat_vb: number(raw, 'fastestFee', where),
     half_hour_sat_vb: number(raw, 'halfHourFee', where),
     hour_sat_vb: number(raw, 'hourFee', where),

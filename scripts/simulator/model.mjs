@@ -6,6 +6,7 @@ const START_HEIGHT = 900_000; // tip height at the start time
 export const BLOCK_MS = 600_000;
 export const DAY_MS = 86_400_000;
 export const EPOCH_BLOCKS = 2016;
+const QUARTER_EPOCH_BLOCKS = 504; // mempool's sliding window early in an epoch
 const STEP_MS = 10_000; // price random-walk step
 const SAMPLE_MS = 600_000; // spacing of the samples behind 24 h high/low/average
 const CHECKPOINT_SPAN = 64; // walk steps between cached checkpoints
@@ -113,6 +114,49 @@ function feeLevels(congestion, fill) {
     levels[FEE_KEYS[i]] = round(Math.min(previous, Math.max(value, minimum)), 3);
   });
   return levels;
+}
+
+/**
+ * mempool.space's calcDifficultyAdjustment (backend difficulty-adjustment.ts, the 2024 rule, mainnet)
+ * with its mixed units: times in unix seconds in, estimatedRetargetDate in unix ms and durations in
+ * ms out. Early in an epoch (fewer than 503 blocks in) the estimate comes from a sliding window of
+ * the last 504 blocks, the previous epoch's part scaled by its retarget, and remainingTime is
+ * projected from adjustedTimeAvg rather than timeAvg.
+ */
+export function mempoolDifficultyAdjustment({ daTime, quarterEpochTime, nowS, height, previousRetarget, latestBlockTime }) {
+  const diffSeconds = Math.max(0, nowS - daTime);
+  const blocksInEpoch = height % EPOCH_BLOCKS;
+  const remainingBlocks = EPOCH_BLOCKS - blocksInEpoch;
+  const actualTimespan = (blocksInEpoch === EPOCH_BLOCKS - 1 ? latestBlockTime : nowS) - daTime;
+  const timeAvgSecs = blocksInEpoch ? diffSeconds / blocksInEpoch : 600;
+  let adjustedTimeAvgSecs = timeAvgSecs;
+  let difficultyChange;
+  if (quarterEpochTime && blocksInEpoch < QUARTER_EPOCH_BLOCKS - 1) {
+    const adjustedTimeLastEpoch = (daTime - quarterEpochTime) * (1 + previousRetarget / 100);
+    const adjustedTimeSpan = diffSeconds + adjustedTimeLastEpoch;
+    adjustedTimeAvgSecs = adjustedTimeSpan / (QUARTER_EPOCH_BLOCKS - 1);
+    difficultyChange = (600 / (adjustedTimeSpan / QUARTER_EPOCH_BLOCKS) - 1) * 100;
+  } else {
+    difficultyChange = (600 / (actualTimespan / (blocksInEpoch + 1)) - 1) * 100;
+  }
+  difficultyChange = Math.min(300, Math.max(-75, difficultyChange)); // a retarget is capped at x4 either way
+  const timeAvg = Math.floor(timeAvgSecs * 1000);
+  const adjustedTimeAvg = Math.floor(adjustedTimeAvgSecs * 1000);
+  const remainingTime = remainingBlocks * adjustedTimeAvg;
+  return {
+    progressPercent: (blocksInEpoch / EPOCH_BLOCKS) * 100,
+    difficultyChange,
+    estimatedRetargetDate: remainingTime + nowS * 1000,
+    remainingBlocks,
+    remainingTime,
+    previousRetarget,
+    previousTime: daTime,
+    nextRetargetHeight: height + remainingBlocks,
+    timeAvg,
+    adjustedTimeAvg,
+    timeOffset: 0,
+    expectedBlocks: diffSeconds / 600,
+  };
 }
 
 export class Model {
@@ -361,38 +405,18 @@ export class Model {
     return { count: Math.round(vsize / 280), vsize, total_fee: Math.round(totalFee), fee_histogram: histogram };
   }
 
-  // mempool.space's difficulty-adjustment.ts, fed by the model (mixed units on purpose).
+  // mempool.space's /v1/difficulty-adjustment for the model's chain at time t.
   difficultyAdjustment(t) {
     const h = this.height(t);
-    const nowS = Math.floor(t / 1000);
     const epoch = Math.floor(h / EPOCH_BLOCKS);
-    const startTime = this.blockTime(epoch * EPOCH_BLOCKS);
-    const blocksInEpoch = h % EPOCH_BLOCKS;
-    const remainingBlocks = EPOCH_BLOCKS - blocksInEpoch;
-    const diffSeconds = Math.max(0, nowS - startTime);
-    let difficultyChange = 0;
-    let timeAvgSecs = 600;
-    if (blocksInEpoch >= 146) { // mempool waits for ~7 % of the epoch before estimating
-      const actualTimespan = (blocksInEpoch === EPOCH_BLOCKS - 1 ? this.blockTime(h) : nowS) - startTime;
-      timeAvgSecs = diffSeconds / blocksInEpoch;
-      difficultyChange = Math.min(300, Math.max(-75, (600 / (actualTimespan / (blocksInEpoch + 1)) - 1) * 100));
-    }
-    const timeAvg = Math.floor(timeAvgSecs * 1000);
-    const remainingTime = remainingBlocks * timeAvg;
-    return {
-      progressPercent: (blocksInEpoch / EPOCH_BLOCKS) * 100,
-      difficultyChange,
-      estimatedRetargetDate: remainingTime + nowS * 1000,
-      remainingBlocks,
-      remainingTime,
+    return mempoolDifficultyAdjustment({
+      daTime: this.blockTime(epoch * EPOCH_BLOCKS),
+      quarterEpochTime: h >= QUARTER_EPOCH_BLOCKS ? this.blockTime(h - QUARTER_EPOCH_BLOCKS) : null,
+      nowS: Math.floor(t / 1000),
+      height: h,
       previousRetarget: (this.epochTarget(epoch).difficulty / this.epochTarget(epoch - 1).difficulty - 1) * 100,
-      previousTime: startTime,
-      nextRetargetHeight: h + remainingBlocks,
-      timeAvg,
-      adjustedTimeAvg: timeAvg,
-      timeOffset: 0,
-      expectedBlocks: diffSeconds / 600,
-    };
+      latestBlockTime: this.blockTime(h),
+    });
   }
 
   // Daily averages for the last `days` complete days (null: since genesis) and every difficulty

@@ -273,6 +273,7 @@ const std::vector<KeySpec>& key_specs() {
                    [](const json& value, Config& c) { return parse_name_list(value, c.network_providers, {"mempool", "esplora", "blockchain_info"}, 1); },
                    [](const Config& c) { return json(join(c.network_providers)); }});
     add_int("CONSENSUS_OUTLIER_PCT", &Config::consensus_outlier_pct, 0, 100, "percent");
+    add_bool("BINANCE_USDT_AS_USD", &Config::binance_usdt_as_usd);
     add_bool("PERFORMANCE_ENABLED", &Config::performance_enabled);
     add_int("PERFORMANCE_INTERVAL", &Config::performance_interval_ms, 1000, kDayMs, "milliseconds");
     out.push_back({"PERFORMANCE_THRESHOLDS", parse_thresholds_text, [](const Config& c) { return json(c.performance_thresholds); }});

@@ -89,6 +89,7 @@ struct Config {
   std::vector<std::string> network_providers{"mempool", "esplora", "blockchain_info"};
   std::vector<std::string> supported_currencies{"usd", "eur", "gbp", "jpy", "cad", "chf", "aud"};
   int64_t consensus_outlier_pct = 2;           // a price further than this % from the median is an outlier
+  bool binance_usdt_as_usd = false;            // let Binance's BTCUSDT answer "usd" (marked quote "USDT")
 
   bool performance_enabled = true;
   int64_t performance_interval_ms = 10000;     // history sampling and threshold evaluation

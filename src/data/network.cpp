@@ -65,7 +65,8 @@ void from_json(const nlohmann::json& in, BlockSummary& value) {
 }
 
 void to_json(nlohmann::json& out, const RecommendedFees& value) {
-  out = nlohmann::json{{"fastest_sat_vb", value.fastest_sat_vb},
+  out = nlohmann::json{{"fee_definition", value.definition},
+                       {"fastest_sat_vb", value.fastest_sat_vb},
                        {"half_hour_sat_vb", value.half_hour_sat_vb},
                        {"hour_sat_vb", value.hour_sat_vb},
                        {"economy_sat_vb", value.economy_sat_vb},
@@ -73,6 +74,12 @@ void to_json(nlohmann::json& out, const RecommendedFees& value) {
 }
 
 void from_json(const nlohmann::json& in, RecommendedFees& value) {
+  value.definition = in.at("fee_definition").get<std::string>();
+  if (value.definition != kFeesMempoolPrecise && value.definition != kFeesMempoolRecommended &&
+      value.definition != kFeesEsploraTargets)
+    throw nlohmann::json::other_error::create(
+        501, "fee_definition: got \"" + value.definition.substr(0, 32) + "\"; expected " + kFeesMempoolPrecise + ", " +
+                 kFeesMempoolRecommended + " or " + kFeesEsploraTargets, &in);
   value.fastest_sat_vb = in.at("fastest_sat_vb").get<double>();
   value.half_hour_sat_vb = in.at("half_hour_sat_vb").get<double>();
   value.hour_sat_vb = in.at("hour_sat_vb").get<double>();
@@ -141,30 +148,34 @@ void from_json(const nlohmann::json& in, DifficultyAdjustment& value) {
 
 void to_json(nlohmann::json& out, const Hashrate& value) {
   out = nlohmann::json{{"current_hashrate_hs", value.current_hashrate_hs},
+                       {"hashrate_window", value.window},
                        {"current_difficulty", optional_json(value.current_difficulty)}};
 }
 
 void from_json(const nlohmann::json& in, Hashrate& value) {
   value.current_hashrate_hs = in.at("current_hashrate_hs").get<double>();
+  value.window = in.at("hashrate_window").get<std::string>();
   value.current_difficulty = read_optional<double>(in, "current_difficulty");
 }
 
 void to_json(nlohmann::json& out, const NetworkStats& value) {
   out = nlohmann::json{{"as_of_ms", value.as_of_ms},
-                       {"height", value.height},
+                       {"height", optional_json(value.height)},
                        {"hashrate_hs", value.hashrate_hs},
                        {"difficulty", value.difficulty},
-                       {"minutes_between_blocks", value.minutes_between_blocks},
-                       {"market_price_usd", value.market_price_usd}};
+                       {"minutes_between_blocks", optional_json(value.minutes_between_blocks)},
+                       {"market_price_usd", optional_json(value.market_price_usd)},
+                       {"dropped_fields", value.dropped_fields}};
 }
 
 void from_json(const nlohmann::json& in, NetworkStats& value) {
   value.as_of_ms = in.at("as_of_ms").get<int64_t>();
-  value.height = in.at("height").get<int64_t>();
+  value.height = read_optional<int64_t>(in, "height");
   value.hashrate_hs = in.at("hashrate_hs").get<double>();
   value.difficulty = in.at("difficulty").get<double>();
-  value.minutes_between_blocks = in.at("minutes_between_blocks").get<double>();
-  value.market_price_usd = in.at("market_price_usd").get<double>();
+  value.minutes_between_blocks = read_optional<double>(in, "minutes_between_blocks");
+  value.market_price_usd = read_optional<double>(in, "market_price_usd");
+  value.dropped_fields = in.value("dropped_fields", std::map<std::string, std::string>{});
 }
 
 }  // namespace ltl

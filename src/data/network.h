@@ -44,12 +44,23 @@ struct BlockSummary {
   std::optional<std::string> pool_name;
 };
 
+// What a set of fee rates means (fee_definition): the field names are shared, the meaning is not.
+// mempool.space's precise calculation: the REST /v1/fees/precise endpoint and the WebSocket `fees`
+// (3 decimals, can be below 1 sat/vB).
+constexpr const char* kFeesMempoolPrecise = "mempool_precise";
+// mempool.space /v1/fees/recommended: the same rates rounded to whole numbers, at least 1.
+constexpr const char* kFeesMempoolRecommended = "mempool_recommended";
+// Esplora /fee-estimates: Bitcoin Core's estimate per confirmation target (see
+// esplora::recommended_fees_from for the target chosen for each field).
+constexpr const char* kFeesEsploraTargets = "esplora_targets";
+
 struct RecommendedFees {
   double fastest_sat_vb = 0;
   double half_hour_sat_vb = 0;
   double hour_sat_vb = 0;
   double economy_sat_vb = 0;
   double minimum_sat_vb = 0;
+  std::string definition = kFeesMempoolPrecise;  // one of the kFees* names above (JSON fee_definition)
 };
 
 // Esplora /fee-estimates: confirmation target in blocks → sat/vB. Targets can be missing.
@@ -87,19 +98,28 @@ struct DifficultyAdjustment {
   std::optional<int64_t> previous_retarget_time_ms;  // unix ms (the upstream sends seconds)
 };
 
+// The averaging window of a hash rate (hashrate_window): mempool's currentHashrate is Core's
+// getnetworkhashps(1008), about a week; blockchain.info's hash_rate is a 24 h figure.
+constexpr const char* kHashrateWindowWeek = "1w";
+constexpr const char* kHashrateWindowDay = "24h";
+
 struct Hashrate {
   double current_hashrate_hs = 0;
   std::optional<double> current_difficulty;  // absent from blockchain.info /q/hashrate
+  std::string window;                        // kHashrateWindowWeek or kHashrateWindowDay (JSON hashrate_window)
 };
 
 // blockchain.info /stats, reduced to the fields that are trustworthy (others carry garbage).
+// Only what the hash-rate route uses is required; the rest is null when absent or garbage
+// (zero, negative, wrong type), with the reason in `dropped_fields`, and never voids the answer.
 struct NetworkStats {
   int64_t as_of_ms = 0;
-  int64_t height = 0;
   double hashrate_hs = 0;  // the upstream sends GH/s
   double difficulty = 0;
-  double minutes_between_blocks = 0;
-  double market_price_usd = 0;
+  std::optional<int64_t> height;
+  std::optional<double> minutes_between_blocks;
+  std::optional<double> market_price_usd;
+  std::map<std::string, std::string> dropped_fields;  // field → why it is null
 };
 
 void to_json(nlohmann::json& out, const BlockTip& value);

@@ -16,6 +16,7 @@ struct FearGreed {
   std::string classification;  // e.g. "Extreme Fear", as the provider words it
   int64_t timestamp_ms = 0;    // start of the UTC day the value belongs to
   std::optional<int64_t> time_until_update_ms;  // only the newest entry carries it
+  std::optional<std::string> time_until_update_error;  // why time_until_update_ms is null despite a value
 };
 
 void to_json(nlohmann::json& out, const FearGreed& value);

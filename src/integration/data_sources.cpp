@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <optional>
 
 #include "data/market.h"
 #include "data/network.h"
@@ -164,7 +165,8 @@ std::vector<Source> network_sources(const Config& config, const std::string& rou
     if (route == "fees") {
       if (provider == "mempool")
         out.push_back({provider, [](UpstreamGateway& up, const json&, JsonCallback done) {
-                         up.get("mempool", "fees", "/v1/fees/recommended", to_json_parser(mempool::parse_recommended_fees), std::move(done));
+                         // The precise endpoint: the same definition as the WebSocket's fees.
+                         up.get("mempool", "fees", mempool::kPreciseFeesPath, to_json_parser(mempool::parse_precise_fees), std::move(done));
                        }});
       if (provider == "esplora")
         out.push_back({provider, [](UpstreamGateway& up, const json&, JsonCallback done) {
@@ -229,6 +231,7 @@ std::vector<Source> network_sources(const Config& config, const std::string& rou
                            auto stats = blockchain_info::parse_stats(r.body);
                            if (!stats.ok()) return stats.error();
                            Hashrate hashrate;
+                           hashrate.window = kHashrateWindowDay;
                            hashrate.current_hashrate_hs = stats.value().hashrate_hs;
                            hashrate.current_difficulty = stats.value().difficulty;
                            json out = hashrate;
@@ -245,48 +248,105 @@ std::vector<Source> network_sources(const Config& config, const std::string& rou
 RouteSpec network_route(const std::string& name, DataKind kind) {
   return {name, kind, [name](const json& p, const Config&) { return no_params(name, p); },
           [name](const json&) { return name; },
-          [name](const Config& config) { return network_sources(config, name); }};
+          [name](const Config& config, const json&) { return network_sources(config, name); }};
 }
 
 }  // namespace
 
-std::vector<Source> price_sources(const Config& config) {
+std::vector<Source> price_sources(const Config& config, const std::string& currency) {
   std::vector<Source> out;
-  for (const auto& provider : config.price_providers) out.push_back(price_source(provider));
+  for (const auto& provider : config.price_providers)
+    if (provider != "binance" || providers::binance::quotes(currency, config.binance_usdt_as_usd))
+      out.push_back(price_source(provider));
   return out;
 }
 
-json price_consensus(const std::vector<json>& quotes, double outlier_pct) {
+namespace {
+std::vector<Source> price_sources_for(const Config& config, const json& params) {
+  return price_sources(config, params.at("currency").get<std::string>());
+}
+}  // namespace
+
+json price_consensus(const std::vector<json>& quotes, double outlier_pct, const std::string& currency,
+                     const std::vector<std::string>& provider_order) {
   std::vector<double> prices;
   for (const auto& quote : quotes) prices.push_back(quote.at("price").get<double>());
   std::sort(prices.begin(), prices.end());
   const size_t n = prices.size();
   const double median = n == 0 ? 0 : (n % 2 ? prices[n / 2] : (prices[n / 2 - 1] + prices[n / 2]) / 2);
+  std::string answer_quote = currency;  // the requested currency: "usd" → "USD"
+  for (char& c : answer_quote)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   json providers = json::array();
   json outliers = json::array();
+  json unstamped = json::array();
+  std::vector<const json*> inliers;
   double low = 0, high = 0;
   bool any_inlier = false;
+  std::optional<int64_t> oldest_stamped, oldest_fetched;
   for (const auto& quote : quotes) {
     const double price = quote.at("price").get<double>();
     const double deviation_pct = median > 0 ? (price - median) / median * 100 : 0;
     // With two quotes the median sits between them: neither can be singled out.
     const bool outlier = n >= 3 && std::fabs(deviation_pct) > outlier_pct;
-    json entry = {{"provider", quote.at("source")}, {"price", price}, {"as_of", quote.at("as_of")},
-                  {"deviation_pct", deviation_pct}, {"outlier", outlier}};
+    const std::string as_of_source = quote.value("as_of_source", std::string(kAsOfFetch));
+    const int64_t as_of = quote.value("as_of", int64_t{0});
+    json entry = {{"provider", quote.at("source")}, {"price", price}, {"quote", quote.value("quote", answer_quote)},
+                  {"as_of", as_of}, {"as_of_source", as_of_source}, {"deviation_pct", deviation_pct},
+                  {"outlier", outlier}};
     providers.push_back(entry);
+    auto& oldest = as_of_source == kAsOfProvider ? oldest_stamped : oldest_fetched;
+    oldest = oldest ? std::min(*oldest, as_of) : as_of;
+    if (as_of_source != kAsOfProvider) unstamped.push_back(quote.at("source"));
     if (outlier) {
       outliers.push_back(quote.at("source"));
       continue;
     }
+    inliers.push_back(&quote);
     low = any_inlier ? std::min(low, price) : price;
     high = any_inlier ? std::max(high, price) : price;
     any_inlier = true;
   }
-  return {{"price", median},
-          {"spread_pct", median > 0 ? (high - low) / median * 100 : 0},
-          {"providers", providers},
-          {"outliers", outliers},
-          {"provider_count", n}};
+  json out = {{"price", median},
+              {"quote", answer_quote},
+              {"spread_pct", median > 0 ? (high - low) / median * 100 : 0},
+              {"providers", providers},
+              {"outliers", outliers},
+              {"provider_count", n},
+              {"as_of", oldest_stamped ? *oldest_stamped : oldest_fetched.value_or(0)},
+              {"as_of_source", oldest_stamped ? kAsOfProvider : kAsOfFetch},
+              {"unstamped_providers", unstamped}};
+
+  // Extras only from agreeing members in the answer's own quote asset, in provider order.
+  std::vector<const json*> ordered;
+  for (const auto& provider : provider_order)
+    for (const json* quote : inliers)
+      if (quote->value("source", "") == provider && quote->value("quote", answer_quote) == answer_quote)
+        ordered.push_back(quote);
+  auto has = [](const json* quote, const char* field) { return quote->contains(field) && !(*quote)[field].is_null(); };
+  for (const char* field : {"market_cap", "change_24h_pct"}) {
+    out[field] = nullptr;
+    out[std::string(field) + "_source"] = nullptr;
+    for (const json* quote : ordered)
+      if (has(quote, field)) {
+        out[field] = quote->at(field);
+        out[std::string(field) + "_source"] = quote->at("source");
+        break;
+      }
+  }
+  // A global (all-exchange) volume when any member has one; one venue's only when none does.
+  const json* volume_from = nullptr;
+  for (const json* quote : ordered)
+    if (has(quote, "volume_24h") && quote->value("volume_24h_scope", json(nullptr)) == kVolumeScopeGlobal) {
+      volume_from = quote;
+      break;
+    }
+  for (const json* quote : ordered)
+    if (volume_from == nullptr && has(quote, "volume_24h")) volume_from = quote;
+  out["volume_24h"] = volume_from ? volume_from->at("volume_24h") : json(nullptr);
+  out["volume_24h_scope"] = volume_from ? volume_from->value("volume_24h_scope", json(nullptr)) : json(nullptr);
+  out["volume_24h_source"] = volume_from ? volume_from->at("source") : json(nullptr);
+  return out;
 }
 
 const std::vector<RouteSpec>& route_catalogue() {
@@ -295,11 +355,11 @@ const std::vector<RouteSpec>& route_catalogue() {
     out.push_back({"price", DataKind::price,
                    [](const json& p, const Config& c) { return currency_param("price", p, c); },
                    [](const json& p) { return "price:" + p.at("currency").get<std::string>(); },
-                   price_sources});
+                   price_sources_for});
     RouteSpec market{"market", DataKind::market,
                      [](const json& p, const Config& c) { return currency_param("market", p, c); },
                      [](const json& p) { return "market:" + p.at("currency").get<std::string>(); },
-                     price_sources};
+                     price_sources_for};
     market.composite = true;
     out.push_back(market);
     out.push_back(network_route("fees", DataKind::fees));
@@ -311,7 +371,7 @@ const std::vector<RouteSpec>& route_catalogue() {
     out.push_back({"sentiment", DataKind::sentiment,
                    [](const json& p, const Config&) { return no_params("sentiment", p); },
                    [](const json&) { return std::string("sentiment"); },
-                   [](const Config&) {
+                   [](const Config&, const json&) {
                      return std::vector<Source>{{"fng", [](UpstreamGateway& up, const json&, JsonCallback done) {
                                                    BodyParser parse = [](const HttpResponse& r) -> JsonResult {
                                                      auto parsed = providers::fng::parse_fng(r.body);
@@ -326,7 +386,7 @@ const std::vector<RouteSpec>& route_catalogue() {
     RouteSpec network{"network", DataKind::blocks,
                       [](const json& p, const Config&) { return no_params("network", p); },
                       [](const json&) { return std::string("network"); },
-                      [](const Config&) { return std::vector<Source>{}; }};
+                      [](const Config&, const json&) { return std::vector<Source>{}; }};
     network.composite = true;
     out.push_back(network);
     return out;

@@ -44,19 +44,26 @@ struct RouteSpec {
   // Canonical parameters, or a validation error naming the parameter.
   std::function<JsonResult(const nlohmann::json& params, const Config& config)> validate;
   std::function<std::string(const nlohmann::json& params)> cache_key;
-  // Providers in fallback order (empty for composite routes).
-  std::function<std::vector<Source>(const Config& config)> sources;
+  // Providers in fallback order for these canonical parameters (empty for composite routes).
+  std::function<std::vector<Source>(const Config& config, const nlohmann::json& params)> sources;
   bool composite = false;  // market (consensus over every price source), network (parts)
 };
 
 const std::vector<RouteSpec>& route_catalogue();
 const RouteSpec* find_route(const std::string& name);
 
-// The price sources of `config.price_providers`, in order (used by price and market).
-std::vector<Source> price_sources(const Config& config);
+// The price sources of `config.price_providers` that quote BTC in `currency`, in order (used by
+// price and market): Binance only for the fiat pairs it lists, and for "usd" only when
+// BINANCE_USDT_AS_USD lets BTCUSDT stand in.
+std::vector<Source> price_sources(const Config& config, const std::string& currency);
 
-// Median consensus over quotes ({provider, price, ...}); prices further than
-// `outlier_pct` from the median are named as outliers and left out of the spread.
-nlohmann::json price_consensus(const std::vector<nlohmann::json>& quotes, double outlier_pct);
+// Median consensus over quotes (PriceQuote JSON) in `currency`; prices further than `outlier_pct`
+// from the median are named as outliers and left out of the spread. Members keep their quote asset
+// and as_of_source. market_cap, volume_24h and change_24h_pct come from the first non-outlier in
+// `provider_order` whose quote asset is the answer's; a global volume is preferred to one venue's,
+// and volume_24h_scope says which was used. as_of is the oldest provider-stamped time among the
+// members (the oldest fetch time when none is stamped); unstamped_providers names the rest.
+nlohmann::json price_consensus(const std::vector<nlohmann::json>& quotes, double outlier_pct,
+                               const std::string& currency, const std::vector<std::string>& provider_order);
 
 }  // namespace ltl

@@ -12,7 +12,9 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kCacheFormatVersion = 1;
+// 2: answers carry quote, volume_24h_scope, as_of_source, fee_definition, hashrate_window (issue 15);
+// entries written before are refused (a miss), never served without those fields.
+constexpr int kCacheFormatVersion = 2;
 constexpr size_t kMaxFailuresReported = 8;
 
 MemoryCacheOptions memory_options(const Config& config) {
@@ -485,7 +487,7 @@ void IntegrationService::run_chain(const RouteSpec& route, const json& params, C
   auto run = std::make_shared<ChainRun>();
   run->route = route.name;
   run->params = params;
-  run->sources = route.sources(config_.current());
+  run->sources = route.sources(config_.current(), params);
   run->done = std::move(done);
   step_chain(run);
 }
@@ -522,11 +524,11 @@ void IntegrationService::run_consensus(const json& params, CacheFetchCallback do
     std::vector<std::pair<std::string, Error>> failures;
   };
   auto gather = std::make_shared<Gather>();
-  auto sources = price_sources(config_.current());
+  const std::string currency = params.at("currency");
+  auto sources = price_sources(config_.current(), currency);
   gather->pending = sources.size();
   if (sources.empty()) return done(chain_error("market", {}));
   std::weak_ptr<bool> alive = alive_;
-  const std::string currency = params.at("currency");
   for (const auto& source : sources) {
     source.fetch(*gateway_, params, [this, alive, gather, currency, provider = source.provider, done](JsonResult result) {
       if (alive.expired()) return;
@@ -534,23 +536,11 @@ void IntegrationService::run_consensus(const json& params, CacheFetchCallback do
       else gather->failures.emplace_back(provider, result.error());
       if (--gather->pending > 0) return;
       if (gather->quotes.empty()) return done(chain_error("market", gather->failures));
-      json data = price_consensus(gather->quotes, static_cast<double>(config_.current().consensus_outlier_pct));
+      json data = price_consensus(gather->quotes, static_cast<double>(config_.current().consensus_outlier_pct), currency,
+                                  config_.current().price_providers);
       data["currency"] = currency;
       metrics_.set("ltl_consensus_spread_pct", {{"currency", currency}}, data["spread_pct"].get<double>());
       for (const auto& outlier : data["outliers"]) metrics_.add("ltl_consensus_outliers_total", {{"provider", outlier.get<std::string>()}});
-      // Market cap, volume and 24 h change from the first provider in order that has them.
-      for (const char* field : {"market_cap", "volume_24h", "change_24h_pct"}) {
-        data[field] = nullptr;
-        for (const auto& provider : config_.current().price_providers)
-          for (const auto& quote : gather->quotes)
-            if (quote.value("source", "") == provider && quote.contains(field) && !quote[field].is_null() && data[field].is_null()) {
-              data[field] = quote[field];
-              data[std::string(field) + "_source"] = provider;
-            }
-      }
-      int64_t as_of = 0;
-      for (const auto& quote : gather->quotes) as_of = std::max<int64_t>(as_of, quote.value("as_of", int64_t{0}));
-      data["as_of"] = as_of;
       json failed = json::array();
       for (const auto& [provider, error] : gather->failures) failed.push_back(failure_json(provider, error));
       FetchedValue value;

@@ -91,7 +91,16 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"CACHE_PERSISTENT", "disk", "one of auto, none, indexeddb, cache-api, kv"},
                       BadValue{"CACHE_WARM", "price:usd,weather", "data kinds to fetch at start"},
                       BadValue{"MEMPOOL_WS_URL", "http://x", "ws:// or wss://"},
-                      BadValue{"HEALTH_CHECK_INTERVAL", 10, "from 1000 to"}));
+                      BadValue{"HEALTH_CHECK_INTERVAL", 10, "from 1000 to"},
+                      BadValue{"BINANCE_USDT_AS_USD", "usdt", "expected true or false"}));
+
+TEST(Config, BinanceUsdtStandsInForUsdOnlyWhenAsked) {
+  EXPECT_FALSE(Config{}.binance_usdt_as_usd);  // a stablecoin is not USD unless the operator says so
+  auto on = parse_config(json{{"BINANCE_USDT_AS_USD", "true"}});
+  ASSERT_TRUE(on.ok()) << on.error().message;
+  EXPECT_TRUE(on.value().binance_usdt_as_usd);
+  EXPECT_EQ(describe_config(on.value()).at("BINANCE_USDT_AS_USD"), true);
+}
 
 TEST(Config, EachKindHasItsOwnWindowsAndTheExplicitDefaultTtlReplacesThem) {
   Config config;

@@ -28,5 +28,29 @@ TEST(PriceQuoteJson, ChangeSinceUtcMidnightRoundTripsAndMayBeAbsentInOlderEntrie
   EXPECT_FALSE(older.get<PriceQuote>().change_since_utc_midnight_pct.has_value());
 }
 
+TEST(PriceQuoteJson, QuoteAssetVolumeScopeAndTimestampOriginRoundTrip) {
+  PriceQuote quote;
+  quote.price = 84000.5;
+  quote.currency = "usd";
+  quote.quote = "USDT";
+  quote.volume_24h = 1.5e9;
+  quote.volume_24h_scope = exchange_volume_scope("binance");
+  quote.source = "binance";
+  quote.as_of_ms = 1767229380123;
+  quote.as_of_source = kAsOfProvider;
+  const json written = quote;
+  EXPECT_EQ(written.at("quote"), "USDT");
+  EXPECT_EQ(written.at("volume_24h_scope"), "exchange:binance");
+  EXPECT_EQ(written.at("as_of_source"), "provider");
+  PriceQuote back = written.get<PriceQuote>();
+  EXPECT_EQ(back.quote, "USDT");
+  EXPECT_EQ(back.volume_24h_scope, "exchange:binance");
+  EXPECT_EQ(back.as_of_source, kAsOfProvider);
+
+  PriceQuote bare;  // no volume: no scope either, and a fetch time unless a parser says otherwise
+  EXPECT_TRUE(json(bare).at("volume_24h_scope").is_null());
+  EXPECT_EQ(json(bare).at("as_of_source"), "fetch");
+}
+
 }  // namespace
 }  // namespace ltl

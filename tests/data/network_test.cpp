@@ -26,9 +26,9 @@ TEST(NetworkJson, BlockTipWritesNullForAMissingHash) {
 }
 
 TEST(NetworkJson, KeysCarryTheirUnits) {
-  RecommendedFees fees{31, 29, 27, 14, 0};
-  EXPECT_EQ(json(fees), json::parse(R"({"fastest_sat_vb":31,"half_hour_sat_vb":29,"hour_sat_vb":27,)"
-                                    R"("economy_sat_vb":14,"minimum_sat_vb":0})"));
+  RecommendedFees fees{31, 29, 27, 14, 0, kFeesMempoolRecommended};
+  EXPECT_EQ(json(fees), json::parse(R"({"fee_definition":"mempool_recommended","fastest_sat_vb":31,"half_hour_sat_vb":29,)"
+                                    R"("hour_sat_vb":27,"economy_sat_vb":14,"minimum_sat_vb":0})"));
 
   MempoolStats stats;
   stats.count = 8134;
@@ -38,8 +38,9 @@ TEST(NetworkJson, KeysCarryTheirUnits) {
   EXPECT_EQ(json(stats), json::parse(R"({"count":8134,"vsize_vb":3444604,"total_fee_sat":29204625,)"
                                      R"("fee_histogram":[[53.01,102131],[1.1,775272]]})"));
 
-  Hashrate hashrate{2.5e20, std::nullopt};
-  EXPECT_EQ(json(hashrate), json::parse(R"({"current_hashrate_hs":2.5e20,"current_difficulty":null})"));
+  Hashrate hashrate{2.5e20, std::nullopt, kHashrateWindowDay};
+  EXPECT_EQ(json(hashrate),
+            json::parse(R"({"current_hashrate_hs":2.5e20,"hashrate_window":"24h","current_difficulty":null})"));
 
   DifficultyAdjustment da;
   da.progress_pct = 32.5;
@@ -63,9 +64,10 @@ TEST(NetworkJson, KeysCarryTheirUnits) {
   estimates.sat_vb_by_target_blocks = {{1, 2.5}, {1008, 1}};
   EXPECT_EQ(json(estimates), json::parse(R"({"sat_vb_by_target_blocks":{"1":2.5,"1008":1.0}})"));
 
-  NetworkStats network{1767229380000, 900006, 9.6e20, 1.3e14, 10, 82216.64};
+  NetworkStats network{1767229380000, 9.6e20, 1.3e14, 900006, 10, 82216.64, {}};
   EXPECT_EQ(json(network), json::parse(R"({"as_of_ms":1767229380000,"height":900006,"hashrate_hs":9.6e20,)"
-                                       R"("difficulty":1.3e14,"minutes_between_blocks":10.0,"market_price_usd":82216.64})"));
+                                       R"("difficulty":1.3e14,"minutes_between_blocks":10.0,"market_price_usd":82216.64,)"
+                                       R"("dropped_fields":{}})"));
 }
 
 TEST(NetworkJson, EveryModelRoundTrips) {
@@ -79,10 +81,10 @@ TEST(NetworkJson, EveryModelRoundTrips) {
   DifficultyAdjustment da{32.5, 0.78, 1361, 811481279, 1735514828279, 4.4, 876960, 596239, 1734312810000};
   EXPECT_EQ(json(json(da).get<DifficultyAdjustment>()), json(da));
 
-  Hashrate hashrate{2.5e20, 3.1e13};
+  Hashrate hashrate{2.5e20, 3.1e13, kHashrateWindowWeek};
   EXPECT_EQ(json(json(hashrate).get<Hashrate>()), json(hashrate));
 
-  RecommendedFees fees{5, 4, 3, 2, 1};
+  RecommendedFees fees{5, 4, 3, 2, 1, kFeesEsploraTargets};
   EXPECT_EQ(json(json(fees).get<RecommendedFees>()), json(fees));
 
   FeeEstimates estimates;
@@ -90,8 +92,11 @@ TEST(NetworkJson, EveryModelRoundTrips) {
   EXPECT_EQ(json(estimates).get<FeeEstimates>().sat_vb_by_target_blocks, estimates.sat_vb_by_target_blocks);
   EXPECT_THROW(json::parse(R"({"sat_vb_by_target_blocks":{"x":1}})").get<FeeEstimates>(), json::exception);
 
-  NetworkStats network{1767229380000, 900006, 9.6e20, 1.3e14, 10, 82216.64};
+  NetworkStats network{1767229380000, 9.6e20, 1.3e14, 900006, 10, 82216.64, {{"n_tx", "junk"}}};
   EXPECT_EQ(json(json(network).get<NetworkStats>()), json(network));
+  NetworkStats junk{1767229380000, 9.6e20, 1.3e14, std::nullopt, std::nullopt, std::nullopt, {}};
+  EXPECT_TRUE(json(junk).at("market_price_usd").is_null());
+  EXPECT_EQ(json(json(junk).get<NetworkStats>()), json(junk));
 }
 
 }  // namespace

@@ -16,6 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(index.timestamp_ms >= providers::kMinUnixMs && index.timestamp_ms <= providers::kMaxUnixMs);
     FUZZ_CHECK(index.timestamp_ms % 1000 == 0);
     FUZZ_CHECK(!index.time_until_update_ms || *index.time_until_update_ms >= 0);
+    FUZZ_CHECK(!(index.time_until_update_ms && index.time_until_update_error));
     check_round_trip(index);
   });
   return 0;

@@ -51,6 +51,9 @@ inline void check_quote(const PriceQuote& quote, std::string_view source, std::s
   FUZZ_CHECK(quote.currency == currency);
   FUZZ_CHECK(!quote.market_cap || finite_non_negative(*quote.market_cap));
   FUZZ_CHECK(!quote.volume_24h || finite_non_negative(*quote.volume_24h));
+  FUZZ_CHECK(quote.volume_24h.has_value() == quote.volume_24h_scope.has_value());  // every volume says whose it is
+  FUZZ_CHECK(!quote.quote.empty());
+  FUZZ_CHECK(quote.as_of_source == kAsOfProvider || quote.as_of_source == kAsOfFetch);
   FUZZ_CHECK(!quote.change_24h_pct || (std::isfinite(*quote.change_24h_pct) && *quote.change_24h_pct >= -100));
   FUZZ_CHECK(!quote.change_since_utc_midnight_pct ||
              (std::isfinite(*quote.change_since_utc_midnight_pct) && *quote.change_since_utc_midnight_pct >= -100));

@@ -13,6 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view body = as_text(data, size);
   namespace mempool = providers::mempool;
   expect(mempool::parse_recommended_fees(body), "mempool", "fees", check_fees);
+  expect(mempool::parse_precise_fees(body), "mempool", "fees", check_fees);
   expect(mempool::parse_tip_height(body), "mempool", "tip_height", check_tip);
   expect(mempool::parse_tip_hash(body), "mempool", "tip_hash", check_hash);
   expect(mempool::parse_blocks(body), "mempool", "blocks",

@@ -25,6 +25,8 @@ inline void check_fees(const RecommendedFees& fees) {
   FUZZ_CHECK(finite_non_negative(fees.hour_sat_vb));
   FUZZ_CHECK(finite_non_negative(fees.economy_sat_vb));
   FUZZ_CHECK(finite_non_negative(fees.minimum_sat_vb));
+  FUZZ_CHECK(fees.definition == kFeesMempoolPrecise || fees.definition == kFeesMempoolRecommended ||
+             fees.definition == kFeesEsploraTargets);
   check_round_trip(fees);
 }
 
@@ -55,6 +57,7 @@ inline void check_mempool(const MempoolStats& stats) {
 
 inline void check_hashrate(const Hashrate& hashrate) {
   FUZZ_CHECK(finite_positive(hashrate.current_hashrate_hs));
+  FUZZ_CHECK(hashrate.window == kHashrateWindowWeek || hashrate.window == kHashrateWindowDay);
   FUZZ_CHECK(!hashrate.current_difficulty || finite_positive(*hashrate.current_difficulty));
   check_round_trip(hashrate);
 }

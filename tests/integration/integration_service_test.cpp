@@ -48,6 +48,7 @@ class Pipeline : public ::testing::Test {
     if (url.find("/kraken/Ticker") != std::string::npos) return ok("kraken/ticker.json");
     if (url.find("/binance/ticker/24hr") != std::string::npos) return ok("binance/sim_ticker_24hr.json");
     if (url.find("/mempool/v1/fees/recommended") != std::string::npos) return ok("mempool/fees_recommended.json");
+    if (url.find("/mempool/v1/fees/precise") != std::string::npos) return ok("mempool/fees_precise.json");
     if (url.find("/mempool/mempool") != std::string::npos) return ok("mempool/mempool.json");
     if (url.find("/mempool/blocks/tip/height") != std::string::npos) return ok("mempool/tip_height.txt");
     if (url.find("/mempool/blocks/tip/hash") != std::string::npos) return ok("mempool/tip_hash.txt");
@@ -193,16 +194,51 @@ TEST_F(Pipeline, StaleIfErrorServesTheLastValueFlaggedWithItsAgeAndNeverAFabrica
 
 TEST_F(Pipeline, MarketConsensusIsTheMedianWithOutliersNamed) {
   // Kraken's fixture says 84036 and Coinbase's 83894; CoinGecko's 67187 is the outlier here.
+  // Binance has no BTC/USD pair and BINANCE_USDT_AS_USD is off: it is not asked at all.
   IntegrationService service(clock_, scheduler_, transport_, config_);
   auto result = call(service, "market", {{"currency", "usd"}});
   ASSERT_TRUE(result.ok()) << result.error().message;
   const json& body = result.value();
-  EXPECT_EQ(body["provider_count"], 4);
+  EXPECT_EQ(body["provider_count"], 3);
+  EXPECT_EQ(requests_to("/binance/"), 0u);
   ASSERT_EQ(body["outliers"].size(), 1u);
   EXPECT_EQ(body["outliers"][0], "coingecko");
   EXPECT_EQ(body["source"], "consensus");
+  EXPECT_EQ(body["quote"], "USD");
   EXPECT_GT(body["price"].get<double>(), 83000);
-  EXPECT_EQ(body["market_cap_source"], "coingecko");
+  // The outlier supplies nothing: no market cap, Kraken's one-venue volume, named as such.
+  EXPECT_TRUE(body["market_cap"].is_null());
+  EXPECT_EQ(body["volume_24h_source"], "kraken");
+  EXPECT_EQ(body["volume_24h_scope"], "exchange:kraken");
+}
+
+TEST_F(Pipeline, BinanceAnswersUsdOnlyWhenUsdtIsAllowedAndSaysUsdt) {
+  config_.binance_usdt_as_usd = true;
+  config_.price_providers = {"binance", "coingecko"};
+  IntegrationService service(clock_, scheduler_, transport_, config_);
+  auto price = call(service, "price", {{"currency", "usd"}});
+  ASSERT_TRUE(price.ok()) << price.error().message;
+  EXPECT_EQ(price.value()["source"], "binance");
+  EXPECT_EQ(price.value()["quote"], "USDT");
+  EXPECT_EQ(requests_to("/binance/ticker/24hr?symbol=BTCUSDT"), 1u);
+  auto market = call(service, "market", {{"currency", "usd"}});
+  ASSERT_TRUE(market.ok()) << market.error().message;
+  EXPECT_EQ(market.value()["quote"], "USD");
+  bool saw_usdt = false;
+  for (const auto& member : market.value()["providers"]) saw_usdt = saw_usdt || (member["provider"] == "binance" && member["quote"] == "USDT");
+  EXPECT_TRUE(saw_usdt) << market.value()["providers"].dump();
+}
+
+TEST_F(Pipeline, BinanceIsNotAskedForPairsItDoesNotList) {
+  config_.price_providers = {"binance", "coingecko"};
+  IntegrationService service(clock_, scheduler_, transport_, config_);
+  auto usd = call(service, "price", {{"currency", "usd"}});  // BINANCE_USDT_AS_USD off
+  ASSERT_TRUE(usd.ok()) << usd.error().message;
+  EXPECT_EQ(usd.value()["source"], "coingecko");
+  EXPECT_TRUE(usd.value()["failed"].empty());  // skipped, not failed
+  auto cad = call(service, "price", {{"currency", "cad"}});  // no BTCCAD on Binance
+  EXPECT_EQ(requests_to("/binance/"), 0u);
+  (void)cad;
 }
 
 TEST_F(Pipeline, NetworkSummaryReturnsThePartsItHasAndNamesTheOnesThatFailed) {
@@ -227,6 +263,30 @@ TEST_F(Pipeline, FeesFallBackToEsploraEstimates) {
   ASSERT_TRUE(result.ok()) << result.error().message;
   EXPECT_EQ(result.value()["source"], "esplora");
   EXPECT_TRUE(result.value()["fastest_sat_vb"].is_number());
+  EXPECT_EQ(result.value()["fee_definition"], "esplora_targets");
+}
+
+TEST_F(Pipeline, FeesReadMempoolsPreciseEndpointLikeTheWebSocket) {
+  IntegrationService service(clock_, scheduler_, transport_, config_);
+  auto result = call(service, "fees");
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(requests_to("/v1/fees/precise"), 1u);
+  EXPECT_EQ(requests_to("/v1/fees/recommended"), 0u);
+  EXPECT_EQ(result.value()["fee_definition"], "mempool_precise");
+  EXPECT_DOUBLE_EQ(result.value()["hour_sat_vb"].get<double>(), 0.502);  // below 1: never rounded up
+}
+
+TEST_F(Pipeline, HashrateNamesItsWindowPerProvider) {
+  IntegrationService service(clock_, scheduler_, transport_, config_);
+  auto mempool = call(service, "hashrate");
+  ASSERT_TRUE(mempool.ok()) << mempool.error().message;
+  EXPECT_EQ(mempool.value()["hashrate_window"], "1w");
+  fail("mempool", http_response(503, "Service Unavailable"));
+  IntegrationService without_mempool(clock_, scheduler_, transport_, config_);  // its own empty cache
+  auto fallback = call(without_mempool, "hashrate");
+  ASSERT_TRUE(fallback.ok()) << fallback.error().message;
+  EXPECT_EQ(fallback.value()["source"], "blockchain_info");
+  EXPECT_EQ(fallback.value()["hashrate_window"], "24h");
 }
 
 TEST_F(Pipeline, ABreakerOpenAfterFailuresIsSkippedWithoutTouchingTheTransport) {
@@ -347,6 +407,12 @@ TEST_F(Pipeline, IngestedRealtimeDataIsServedFromTheCache) {
   EXPECT_EQ(tip.value()["source"], "mempool-websocket");
   EXPECT_EQ(requests_to("/tip/"), 0u);
   EXPECT_FALSE(service.ingest("tip", {{"height", "tall"}}, "x").ok());
+  const json precise = json::parse(R"({"fee_definition":"mempool_precise","fastest_sat_vb":2.023,"half_hour_sat_vb":1.094,)"
+                                   R"("hour_sat_vb":0.502,"economy_sat_vb":0.2,"minimum_sat_vb":0.1})");
+  ASSERT_TRUE(service.ingest("fees", precise, "mempool-websocket").ok());
+  json unlabelled = precise;
+  unlabelled.erase("fee_definition");
+  EXPECT_FALSE(service.ingest("fees", unlabelled, "x").ok());  // fees must say which definition they follow
   EXPECT_FALSE(service.ingest("weather", json::object(), "x").ok());
 }
 

@@ -198,11 +198,9 @@ const kraken = {
 
 const binanceBodies = bodies('application/json;charset=UTF-8', 'text/plain;charset=UTF-8');
 const BINANCE_SHARE = 0.4;
-const BINANCE_SYMBOLS = {
-  BTCUSDT: 'usd',
-  BTCUSDC: 'usd',
-  ...Object.fromEntries(FIAT_CODES.filter((c) => c !== 'usd').map((c) => [`BTC${c.toUpperCase()}`, c])),
-};
+// Binance has no BTC/USD pair (dollars trade as the USDT and USDC stablecoins) and lists only some
+// BTC/fiat pairs; of the model's currencies that is EUR and JPY. Anything else is 400 -1121.
+const BINANCE_SYMBOLS = { BTCUSDT: 'usd', BTCUSDC: 'usd', BTCEUR: 'eur', BTCJPY: 'jpy' };
 const BINANCE_RESTRICTED =
   "Service unavailable from a restricted location according to 'b. Eligibility' in https://www.binance.com/en/terms. Please contact customer service if you believe you received this message in error.";
 

@@ -26,10 +26,19 @@ Error reported_error(const json& body) {
 
 }  // namespace
 
-std::string symbol_for(const std::string& currency) {
-  const std::string code = ascii_upper(currency);
-  return code == "USD" ? "BTCUSDT" : "BTC" + code;
+bool quotes(const std::string& currency, bool usdt_as_usd) {
+  if (currency == "usd") return usdt_as_usd;
+  for (std::string_view listed : kListedFiat)
+    if (currency == listed) return true;
+  return false;
 }
+
+std::string quote_asset(const std::string& currency) {
+  const std::string code = ascii_upper(currency);
+  return code == "USD" ? "USDT" : code;
+}
+
+std::string symbol_for(const std::string& currency) { return "BTC" + quote_asset(currency); }
 
 std::string ticker_path(const std::string& currency) { return "/ticker/24hr?symbol=" + symbol_for(currency); }
 
@@ -62,10 +71,13 @@ Result<PriceQuote> parse_ticker_24hr(std::string_view body, const std::string& c
     fields.fail(path + "symbol", "got \"" + printable_prefix(got_symbol) + "\"; expected \"" + symbol + "\"");
   PriceQuote quote;
   quote.currency = currency;
+  quote.quote = quote_asset(currency);
   quote.source = kProvider;
+  quote.as_of_source = kAsOfProvider;
   quote.price = fields.positive(FieldReader::member(ticker, "lastPrice"), path + "lastPrice", kEither);
   quote.volume_24h =
       fields.optional_number(FieldReader::member(ticker, "quoteVolume"), path + "quoteVolume", kEither, kNonNegative);
+  if (quote.volume_24h) quote.volume_24h_scope = exchange_volume_scope(kProvider);
   // A price cannot fall more than 100 %.
   quote.change_24h_pct = fields.optional_number(FieldReader::member(ticker, "priceChangePercent"),
                                                 path + "priceChangePercent", kEither, {-100, 1e9});

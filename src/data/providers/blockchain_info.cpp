@@ -25,6 +25,7 @@ Result<Hashrate> parse_hashrate(std::string_view body) {
     return field_error(kProvider, kOperation, "body",
                        "got \"" + printable_prefix(text.value()) + "\"; expected " + kExpected + " (a positive number)");
   Hashrate hashrate;
+  hashrate.window = kHashrateWindowDay;
   hashrate.current_hashrate_hs = *gigahashes * kHashesPerGigahash;
   return hashrate;
 }
@@ -37,13 +38,29 @@ Result<NetworkStats> parse_stats(std::string_view body) {
   const json* root = fields.object(&parsed.value(), "body");
   auto member = [&](const char* key) { return FieldReader::member(root, key); };
   NetworkStats stats;
+  // Required: what the hash-rate route answers with.
   stats.as_of_ms = fields.integer(member("timestamp"), "timestamp", kNumber, kMinUnixMs, kMaxUnixMs);
-  stats.height = fields.integer(member("n_blocks_total"), "n_blocks_total", kNumber, 0, kMaxBlockHeight);
   stats.hashrate_hs = fields.positive(member("hash_rate"), "hash_rate", kNumber) * kHashesPerGigahash;
   stats.difficulty = fields.positive(member("difficulty"), "difficulty", kNumber);
-  stats.minutes_between_blocks = fields.positive(member("minutes_between_blocks"), "minutes_between_blocks", kNumber);
-  stats.market_price_usd = fields.positive(member("market_price_usd"), "market_price_usd", kNumber);
   if (!fields.ok()) return fields.error();
+  // Extras: each read on its own, so a junk value (the live body has zeros and negatives) only
+  // nulls that field and says why.
+  auto extra = [&](const char* key, auto read) {
+    FieldReader own(kProvider, kOperation);
+    auto value = read(own, member(key), key);
+    if (own.ok()) return value;
+    stats.dropped_fields[key] = own.error().message;
+    return decltype(value){};
+  };
+  stats.height = extra("n_blocks_total", [](FieldReader& f, const json* v, const char* key) -> std::optional<int64_t> {
+    return f.integer(v, key, kNumber, 0, kMaxBlockHeight);
+  });
+  stats.minutes_between_blocks = extra("minutes_between_blocks", [](FieldReader& f, const json* v, const char* key) -> std::optional<double> {
+    return f.positive(v, key, kNumber);
+  });
+  stats.market_price_usd = extra("market_price_usd", [](FieldReader& f, const json* v, const char* key) -> std::optional<double> {
+    return f.positive(v, key, kNumber);
+  });
   return stats;
 }
 

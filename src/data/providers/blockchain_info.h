@@ -4,8 +4,10 @@
 //   /q/hashrate       text/plain, GH/s (normalised to H/s)
 //   /stats            JSON; hash_rate in GH/s, timestamp in unix MS (may be a Java double such
 //                     as 1.780730885E12). Several fields are garbage (negative fees, zero revenue),
-//                     so only market_price_usd, hash_rate, n_blocks_total, difficulty and
-//                     minutes_between_blocks are read.
+//                     so only timestamp, hash_rate and difficulty (what the hash-rate route
+//                     uses) are required; n_blocks_total, minutes_between_blocks and
+//                     market_price_usd are read when sane and otherwise null (dropped_fields
+//                     says why); nothing else is read. hash_rate is a 24 h figure.
 #include <string_view>
 
 #include "core/result.h"

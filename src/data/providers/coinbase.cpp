@@ -38,8 +38,10 @@ Result<PriceQuote> parse_spot(std::string_view body, const std::string& currency
   const json* data = fields.object(FieldReader::member(root, "data"), "data");
   PriceQuote quote;
   quote.currency = currency;
+  quote.quote = ascii_upper(currency);
   quote.source = kProvider;
   quote.as_of_ms = fetched_at_ms;
+  quote.as_of_source = kAsOfFetch;
   quote.price = fields.positive(FieldReader::member(data, "amount"), "data.amount", NumberEncoding::number_or_string);
   std::string base = fields.string(FieldReader::member(data, "base"), "data.base", kCodeMax);
   if (fields.ok() && base != "BTC") fields.fail("data.base", "got \"" + printable_prefix(base) + "\"; expected \"BTC\"");

@@ -28,6 +28,7 @@ Result<PriceQuote> parse_simple_price(std::string_view body, const std::string& 
   const std::string prefix = "bitcoin.";
   PriceQuote quote;
   quote.currency = currency;
+  quote.quote = ascii_upper(currency);
   quote.source = kProvider;
 
   auto price = read_number(*coin, currency, true, kProvider, kOperation, prefix + currency);
@@ -47,6 +48,7 @@ Result<PriceQuote> parse_simple_price(std::string_view body, const std::string& 
     if (!value.ok()) return value.error();
     quote.*item.field = value.value();
   }
+  if (quote.volume_24h) quote.volume_24h_scope = kVolumeScopeGlobal;
 
   auto updated = read_number(*coin, "last_updated_at", false, kProvider, kOperation,
                              prefix + "last_updated_at");
@@ -57,6 +59,7 @@ Result<PriceQuote> parse_simple_price(std::string_view body, const std::string& 
       return field_error(kProvider, kOperation, prefix + "last_updated_at",
                          "expected unix seconds");
     quote.as_of_ms = static_cast<int64_t>(seconds) * 1000;
+    quote.as_of_source = kAsOfProvider;
   } else {
     quote.as_of_ms = fetched_at_ms;
   }
@@ -89,17 +92,21 @@ Result<PriceQuote> parse_coins_markets(std::string_view body, const std::string&
   auto member = [&](const char* key) { return FieldReader::member(coin, key); };
   PriceQuote quote;
   quote.currency = currency;
+  quote.quote = ascii_upper(currency);
   quote.source = kProvider;
   quote.price = fields.positive(member("current_price"), path + "current_price", kNumber);
   quote.market_cap = fields.optional_number(member("market_cap"), path + "market_cap", kNumber, kNonNegative);
   quote.volume_24h = fields.optional_number(member("total_volume"), path + "total_volume", kNumber, kNonNegative);
+  if (quote.volume_24h) quote.volume_24h_scope = kVolumeScopeGlobal;
   quote.change_24h_pct = fields.optional_number(member("price_change_percentage_24h"),
                                                 path + "price_change_percentage_24h", kNumber, {-100, 1e9});
   auto updated = fields.optional_string(member("last_updated"), path + "last_updated", 64);
   quote.as_of_ms = fetched_at_ms;
   if (updated) {
-    if (auto ms = parse_iso8601_utc_ms(*updated)) quote.as_of_ms = *ms;
-    else fields.fail(path + "last_updated", "got \"" + printable_prefix(*updated) + "\"; expected an ISO-8601 UTC time");
+    if (auto ms = parse_iso8601_utc_ms(*updated)) {
+      quote.as_of_ms = *ms;
+      quote.as_of_source = kAsOfProvider;
+    } else fields.fail(path + "last_updated", "got \"" + printable_prefix(*updated) + "\"; expected an ISO-8601 UTC time");
   }
   if (!fields.ok()) return fields.error();
   return quote;

@@ -173,6 +173,7 @@ std::optional<RecommendedFees> recommended_fees_from(const FeeEstimates& estimat
   const auto& by_target = estimates.sat_vb_by_target_blocks;
   if (by_target.empty()) return std::nullopt;
   RecommendedFees fees;
+  fees.definition = kFeesEsploraTargets;
   fees.fastest_sat_vb = estimate_for(by_target, 1);
   fees.half_hour_sat_vb = estimate_for(by_target, 3);
   fees.hour_sat_vb = estimate_for(by_target, 6);

@@ -36,10 +36,14 @@ Result<FearGreed> parse_fng(std::string_view body) {
                                        "data[0].value_classification", kClassificationMax);
   index.timestamp_ms = 1000 * fields.integer(FieldReader::member(newest, "timestamp"), "data[0].timestamp", kEither,
                                              kMinUnixSeconds, kMaxUnixSeconds);
-  if (auto seconds = fields.optional_integer(FieldReader::member(newest, "time_until_update"),
-                                             "data[0].time_until_update", kEither, 0, kMaxUntilUpdateSeconds))
-    index.time_until_update_ms = *seconds * 1000;
   if (!fields.ok()) return fields.error();
+  // Optional, and real bodies carry negative values once an update is overdue: a bad value nulls
+  // this field (with the reason) and the index itself stands.
+  FieldReader until(kProvider, kOperation);
+  auto seconds = until.optional_integer(FieldReader::member(newest, "time_until_update"), "data[0].time_until_update",
+                                        kEither, 0, kMaxUntilUpdateSeconds);
+  if (!until.ok()) index.time_until_update_error = until.error().message;
+  else if (seconds) index.time_until_update_ms = *seconds * 1000;
   return index;
 }
 

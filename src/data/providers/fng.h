@@ -3,7 +3,9 @@
 // {"name":…,"data":[{"value":"25","value_classification":"Extreme Fear","timestamp":"1639958400",
 //   "time_until_update":"62507"}],"metadata":{"error":null}}
 // value (0–100), timestamp (unix SECONDS, the UTC day start) and time_until_update (seconds) are
-// strings; time_until_update is only on the newest entry; data is newest first.
+// strings; time_until_update is only on the newest entry; data is newest first. time_until_update
+// can be negative in real bodies (an overdue update): it is then null with the reason in
+// time_until_update_error, and the rest of the answer stands.
 #include <string_view>
 
 #include "core/result.h"

@@ -58,8 +58,10 @@ Result<PriceQuote> parse_ticker(std::string_view body, const std::string& curren
 
   PriceQuote quote;
   quote.currency = currency;
+  quote.quote = code;
   quote.source = kProvider;
   quote.as_of_ms = fetched_at_ms;
+  quote.as_of_source = kAsOfFetch;
   const json* last_trade = fields.array(FieldReader::member(ticker, "c"), path + ".c");
   quote.price = fields.positive(FieldReader::element(last_trade, 0), path + ".c[0]", kEither);
 
@@ -71,6 +73,7 @@ Result<PriceQuote> parse_ticker(std::string_view body, const std::string& curren
     double volume_btc = fields.number(FieldReader::element(volume, 1), path + ".v[1]", kEither, kNonNegative);
     double vwap_price = fields.positive(FieldReader::element(vwap, 1), path + ".p[1]", kEither);
     quote.volume_24h = volume_btc * vwap_price;
+    quote.volume_24h_scope = exchange_volume_scope(kProvider);
     if (fields.ok() && !std::isfinite(*quote.volume_24h)) fields.fail(path + ".v[1]", "volume x VWAP overflows");
   }
   if (auto open = FieldReader::member(ticker, "o"); open != nullptr && !open->is_null()) {

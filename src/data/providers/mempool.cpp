@@ -14,9 +14,8 @@ constexpr Range kRetargetPct{-75, 300};  // consensus caps an adjustment at a fa
 constexpr Range kPercent{0, 100};
 constexpr double kMaxDurationMs = 1e11;  // ~3 years: longer "durations" are garbage
 
-}  // namespace
-
-Result<RecommendedFees> parse_recommended_fees(std::string_view body) {
+// Both fee endpoints share the body shape; `definition` says which one was read.
+Result<RecommendedFees> parse_fees(std::string_view body, const char* definition) {
   constexpr const char* kOperation = "fees";
   auto parsed = parse_json_body(body, kProvider, kOperation);
   if (!parsed.ok()) return parsed.error();
@@ -24,6 +23,7 @@ Result<RecommendedFees> parse_recommended_fees(std::string_view body) {
   const json* root = fields.object(&parsed.value(), "body");
   auto fee = [&](const char* key) { return fields.number(FieldReader::member(root, key), key, kNumber, kNonNegative); };
   RecommendedFees fees;
+  fees.definition = definition;
   fees.fastest_sat_vb = fee("fastestFee");
   fees.half_hour_sat_vb = fee("halfHourFee");
   fees.hour_sat_vb = fee("hourFee");
@@ -32,6 +32,12 @@ Result<RecommendedFees> parse_recommended_fees(std::string_view body) {
   if (!fields.ok()) return fields.error();
   return fees;
 }
+
+}  // namespace
+
+Result<RecommendedFees> parse_recommended_fees(std::string_view body) { return parse_fees(body, kFeesMempoolRecommended); }
+
+Result<RecommendedFees> parse_precise_fees(std::string_view body) { return parse_fees(body, kFeesMempoolPrecise); }
 
 Result<BlockTip> parse_tip_height(std::string_view body) { return esplora::parse_tip_height(body, kProvider); }
 
@@ -79,6 +85,7 @@ Result<Hashrate> parse_hashrate(std::string_view body) {
   FieldReader fields(kProvider, kOperation);
   const json* root = fields.object(&parsed.value(), "body");
   Hashrate hashrate;
+  hashrate.window = kHashrateWindowWeek;  // currentHashrate is getnetworkhashps(1008)
   hashrate.current_hashrate_hs = fields.positive(FieldReader::member(root, "currentHashrate"), "currentHashrate", kNumber);
   hashrate.current_difficulty = fields.positive(FieldReader::member(root, "currentDifficulty"), "currentDifficulty", kNumber);
   if (!fields.ok()) return fields.error();
@@ -94,7 +101,9 @@ Result<PriceQuote> parse_prices(std::string_view body, const std::string& curren
   const std::string key = ascii_upper(currency);
   PriceQuote quote;
   quote.currency = currency;
+  quote.quote = key;
   quote.source = kProvider;
+  quote.as_of_source = kAsOfProvider;
   const json* price = FieldReader::member(root, key);
   if (fields.ok() && price != nullptr && price->is_number() && price->get<double>() == -1)
     fields.fail(key, "got -1; the provider has no price for this currency now");

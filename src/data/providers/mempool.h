@@ -30,8 +30,11 @@ constexpr const char* kDifficultyAdjustmentPath = "/v1/difficulty-adjustment";
 constexpr const char* kHashratePath = "/v1/mining/hashrate/3d";
 constexpr const char* kPricesPath = "/v1/prices";
 
-// Operation "fees"; both fee routes share the body shape.
+// Operation "fees"; both fee routes share the body shape. /v1/fees/recommended → fee_definition
+// "mempool_recommended" (whole numbers); /v1/fees/precise → "mempool_precise", the same
+// definition as the WebSocket's `fees` (the fees route reads this one).
 Result<RecommendedFees> parse_recommended_fees(std::string_view body);
+Result<RecommendedFees> parse_precise_fees(std::string_view body);
 // Operation "tip_height" (text/plain).
 Result<BlockTip> parse_tip_height(std::string_view body);
 // Operation "tip_hash" (text/plain); lower-case hex.
@@ -43,7 +46,8 @@ Result<MempoolStats> parse_mempool(std::string_view body);
 // Operation "difficulty". Rejects a retarget date that is not in unix ms (the stale REST docs
 // sample used seconds).
 Result<DifficultyAdjustment> parse_difficulty_adjustment(std::string_view body);
-// Operation "hashrate": currentHashrate (H/s) and currentDifficulty; the history is not kept.
+// Operation "hashrate": currentHashrate (H/s, window "1w": Core's getnetworkhashps(1008)) and
+// currentDifficulty; the history is not kept.
 Result<Hashrate> parse_hashrate(std::string_view body);
 // Operation "price": the `currency` (lower-case ISO code) entry of /v1/prices; as_of from `time`.
 Result<PriceQuote> parse_prices(std::string_view body, const std::string& currency);

@@ -36,6 +36,9 @@ TEST(BinanceTicker, MapsTheDocumentedFields) {
   EXPECT_FALSE(quote.value().change_since_utc_midnight_pct.has_value());
   EXPECT_EQ(quote.value().source, "binance");
   EXPECT_EQ(quote.value().currency, "usd");
+  EXPECT_EQ(quote.value().quote, "USDT");  // BTCUSDT: a dollar stablecoin, not USD
+  EXPECT_EQ(quote.value().volume_24h_scope, "exchange:binance");
+  EXPECT_EQ(quote.value().as_of_source, "provider");
 }
 
 TEST(BinanceTicker, ParsesTheSimulatorBody) {
@@ -57,6 +60,26 @@ TEST(BinanceTicker, SymbolsAndPaths) {
   EXPECT_EQ(binance::symbol_for("usd"), "BTCUSDT");
   EXPECT_EQ(binance::symbol_for("eur"), "BTCEUR");
   EXPECT_EQ(binance::ticker_path("jpy"), "/ticker/24hr?symbol=BTCJPY");
+  EXPECT_EQ(binance::quote_asset("usd"), "USDT");
+  EXPECT_EQ(binance::quote_asset("eur"), "EUR");
+}
+
+// Issue 15 item 1: only pairs Binance lists are asked for; USD only as USDT, and only when allowed.
+TEST(BinanceTicker, QuotesOnlyListedFiatPairsAndUsdOnlyThroughAnAllowedUsdt) {
+  for (const char* listed : {"eur", "jpy", "try", "brl", "pln"}) {
+    EXPECT_TRUE(binance::quotes(listed, false)) << listed;
+    EXPECT_TRUE(binance::quotes(listed, true)) << listed;
+  }
+  for (const char* unlisted : {"cad", "chf", "aud", "gbp", "xyz"}) EXPECT_FALSE(binance::quotes(unlisted, true)) << unlisted;
+  EXPECT_FALSE(binance::quotes("usd", false));
+  EXPECT_TRUE(binance::quotes("usd", true));
+}
+
+TEST(BinanceTicker, TheInvalidSymbolAnswerIsATypedClientError) {
+  // What Binance answers (HTTP 400) for a BTC<fiat> symbol it does not list, e.g. BTCCAD.
+  auto result = binance::parse_ticker_24hr(R"({"code":-1121,"msg":"Invalid symbol."})", "cad");
+  ASSERT_TRUE(IsError(result, ErrorCategory::upstream_4xx, "binance", "price", "code"));
+  EXPECT_EQ(result.error().message, "code: -1121 Invalid symbol.");
 }
 
 TEST(BinanceTicker, AcceptsNumbersAsNumbersZeroAndMissingOptionals) {

@@ -23,7 +23,10 @@ TEST(CoinbaseSpot, ParsesTheStringAmountInEitherKeyOrder) {
   EXPECT_EQ(quote.value().currency, "usd");
   EXPECT_EQ(quote.value().source, "coinbase");
   EXPECT_EQ(quote.value().as_of_ms, kFetchedAt);  // no timestamp in the body
+  EXPECT_EQ(quote.value().as_of_source, "fetch");
+  EXPECT_EQ(quote.value().quote, "USD");
   EXPECT_FALSE(quote.value().volume_24h.has_value());
+  EXPECT_FALSE(quote.value().volume_24h_scope.has_value());
   EXPECT_FALSE(quote.value().change_24h_pct.has_value());
   EXPECT_FALSE(quote.value().market_cap.has_value());
 

@@ -20,8 +20,11 @@ TEST(CoinGeckoSimplePrice, ParsesTheReferenceBodyWithUnitsNormalised) {
   EXPECT_DOUBLE_EQ(*quote.volume_24h, 31260929299.5248);
   EXPECT_DOUBLE_EQ(*quote.change_24h_pct, 3.63727894677354);
   EXPECT_EQ(quote.as_of_ms, 1711356300000);  // seconds → ms
+  EXPECT_EQ(quote.as_of_source, "provider");
   EXPECT_EQ(quote.source, "coingecko");
   EXPECT_EQ(quote.currency, "usd");
+  EXPECT_EQ(quote.quote, "USD");
+  EXPECT_EQ(quote.volume_24h_scope, "global");  // aggregated across exchanges
 }
 
 TEST(CoinGeckoSimplePrice, RequestsEveryFieldForTheCurrency) {
@@ -37,6 +40,8 @@ TEST(CoinGeckoSimplePrice, ReadsTheRequestedCurrencyAmongSeveral) {
   EXPECT_DOUBLE_EQ(result.value().price, 92.25);
   EXPECT_DOUBLE_EQ(*result.value().market_cap, 5);
   EXPECT_FALSE(result.value().volume_24h.has_value());
+  EXPECT_FALSE(result.value().volume_24h_scope.has_value());  // no volume, no scope
+  EXPECT_EQ(result.value().quote, "EUR");
 }
 
 TEST(CoinGeckoSimplePrice, NullAndAbsentOptionalsStayMissingAndZeroStaysZero) {
@@ -48,6 +53,7 @@ TEST(CoinGeckoSimplePrice, NullAndAbsentOptionalsStayMissingAndZeroStaysZero) {
   ASSERT_TRUE(result.value().volume_24h.has_value());
   EXPECT_EQ(*result.value().volume_24h, 0.0);
   EXPECT_EQ(result.value().as_of_ms, kFetchedAt);  // no provider timestamp → fetch time
+  EXPECT_EQ(result.value().as_of_source, "fetch");
 }
 
 struct BadBody {

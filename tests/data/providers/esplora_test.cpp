@@ -86,6 +86,7 @@ TEST(EsploraFeeEstimates, MapsTargetsOntoTheFiveLevels) {
   EXPECT_DOUBLE_EQ(reference->hour_sat_vb, 68.285);
   EXPECT_DOUBLE_EQ(reference->economy_sat_vb, 1.027);
   EXPECT_DOUBLE_EQ(reference->minimum_sat_vb, 1.027);
+  EXPECT_EQ(reference->definition, "esplora_targets");  // Core's per-target estimates, not mempool's
 
   // Sparse capture (no 1 or 5): a missing target takes the largest target below it.
   auto sparse = esplora::recommended_fees_from(

@@ -3,6 +3,7 @@
 #include "data/providers/fng.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "data/providers/error_assertions.h"
 #include "support/fixtures.h"
@@ -47,6 +48,32 @@ TEST(FearGreedParse, AcceptsJsonNumbersZeroAndAMissingUpdateTime) {
   EXPECT_EQ(top.value().time_until_update_ms, 0);
 }
 
+// Issue 15 item 6: real bodies carry a negative time_until_update once the daily update is late.
+TEST(FearGreedParse, ABadTimeUntilUpdateIsNullWithAReasonAndTheIndexStands) {
+  auto late = fng::parse_fng(
+      R"({"name":"Fear and Greed Index","data":[{"value":"44","value_classification":"Fear",)"
+      R"("timestamp":"1764979200","time_until_update":"-1337"}],"metadata":{"error":null}})");
+  ASSERT_TRUE(late.ok()) << late.error().message;
+  EXPECT_EQ(late.value().value, 44);
+  EXPECT_EQ(late.value().classification, "Fear");
+  EXPECT_EQ(late.value().timestamp_ms, 1764979200000);
+  EXPECT_FALSE(late.value().time_until_update_ms.has_value());
+  ASSERT_TRUE(late.value().time_until_update_error.has_value());
+  EXPECT_EQ(late.value().time_until_update_error->rfind("data[0].time_until_update: got -1337", 0), 0u)
+      << *late.value().time_until_update_error;
+  const nlohmann::json written = late.value();
+  EXPECT_TRUE(written.at("time_until_update_ms").is_null());
+  EXPECT_EQ(written.at("time_until_update_error"), *late.value().time_until_update_error);
+
+  auto garbage = fng::parse_fng(
+      R"({"data":[{"value":"25","value_classification":"Fear","timestamp":"1639958400","time_until_update":"soon"}]})");
+  ASSERT_TRUE(garbage.ok()) << garbage.error().message;
+  EXPECT_FALSE(garbage.value().time_until_update_ms.has_value());
+  EXPECT_TRUE(garbage.value().time_until_update_error.has_value());
+  // A good value carries no error.
+  EXPECT_FALSE(fng::parse_fng(testing::fixture("fng/fng.json")).value().time_until_update_error.has_value());
+}
+
 TEST(FearGreedParse, AReportedErrorIsAnUpstreamError) {
   auto result = fng::parse_fng(R"({"name":"Fear and Greed Index","data":[],"metadata":{"error":"Invalid limit"}})");
   ASSERT_TRUE(IsError(result, ErrorCategory::upstream_4xx, "fng", "sentiment", "metadata.error"));
@@ -82,11 +109,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BadBody{"timestamp_missing", R"({"data":[{"value":"25","value_classification":"Fear"}]})",
                               "data[0].timestamp"},
                       BadBody{"classification_missing", R"({"data":[{"value":"25","timestamp":"1639958400"}]})",
-                              "data[0].value_classification"},
-                      BadBody{"until_update_negative",
-                              R"({"data":[{"value":"25","value_classification":"Fear","timestamp":"1639958400",)"
-                              R"("time_until_update":"-5"}]})",
-                              "data[0].time_until_update"}),
+                              "data[0].value_classification"}),
     testing::BadBodyName);
 
 }  // namespace

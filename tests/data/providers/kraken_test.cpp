@@ -25,8 +25,11 @@ TEST(KrakenTicker, ParsesTheReferenceBodyUnderItsLegacyKey) {
   EXPECT_FALSE(quote.value().change_24h_pct.has_value());  // Kraken has no 24 h-ago price
   EXPECT_FALSE(quote.value().market_cap.has_value());
   EXPECT_EQ(quote.value().as_of_ms, kFetchedAt);
+  EXPECT_EQ(quote.value().as_of_source, "fetch");  // the ticker has no timestamp
   EXPECT_EQ(quote.value().source, "kraken");
   EXPECT_EQ(quote.value().currency, "usd");
+  EXPECT_EQ(quote.value().quote, "USD");
+  EXPECT_EQ(quote.value().volume_24h_scope, "exchange:kraken");  // one venue's volume
 }
 
 TEST(KrakenTicker, ParsesTheSimulatorBodiesIncludingPlainPairKeys) {

@@ -2,6 +2,7 @@
 // were captured from the simulator (seed 1, manual clock, start + 3 780 000 ms).
 #include "data/providers/mempool.h"
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -28,16 +29,41 @@ TEST(MempoolFees, ParsesTheRecommendedReferenceBody) {
   EXPECT_EQ(fees.value().hour_sat_vb, 27);
   EXPECT_EQ(fees.value().economy_sat_vb, 14);
   EXPECT_EQ(fees.value().minimum_sat_vb, 7);
+  EXPECT_EQ(fees.value().definition, "mempool_recommended");
 }
 
 TEST(MempoolFees, ParsesPreciseFeesBelowOneSatPerVbyte) {
-  auto fees = mempool::parse_recommended_fees(testing::fixture("mempool/fees_precise.json"));
+  auto fees = mempool::parse_precise_fees(testing::fixture("mempool/fees_precise.json"));
   ASSERT_TRUE(fees.ok()) << fees.error().message;
   EXPECT_DOUBLE_EQ(fees.value().fastest_sat_vb, 2.023);
   EXPECT_DOUBLE_EQ(fees.value().half_hour_sat_vb, 1.094);
   EXPECT_DOUBLE_EQ(fees.value().hour_sat_vb, 0.502);
   EXPECT_DOUBLE_EQ(fees.value().economy_sat_vb, 0.2);
   EXPECT_DOUBLE_EQ(fees.value().minimum_sat_vb, 0.1);
+  EXPECT_EQ(fees.value().definition, "mempool_precise");
+}
+
+// Issue 15 item 4: the same field names carry two definitions; the answer says which it is.
+TEST(MempoolFees, PreciseAndRecommendedBodiesAreLabelledWithTheirDefinition) {
+  const std::string precise_body = testing::fixture("mempool/sim_fees_precise.json");
+  const std::string recommended_body = testing::fixture("mempool/sim_fees_recommended.json");
+  auto precise = mempool::parse_precise_fees(precise_body);
+  auto recommended = mempool::parse_recommended_fees(recommended_body);
+  ASSERT_TRUE(precise.ok() && recommended.ok());
+  const nlohmann::json precise_json = precise.value();
+  const nlohmann::json recommended_json = recommended.value();
+  EXPECT_EQ(precise_json.at("fee_definition"), "mempool_precise");
+  EXPECT_EQ(recommended_json.at("fee_definition"), "mempool_recommended");
+  // Same moment, different numbers: precise keeps decimals below 1, recommended rounds to >= 1.
+  EXPECT_DOUBLE_EQ(precise.value().minimum_sat_vb, 0.5);
+  EXPECT_GE(recommended.value().minimum_sat_vb, 1.0);
+  EXPECT_EQ(recommended.value().hour_sat_vb, std::round(recommended.value().hour_sat_vb));
+  EXPECT_NE(precise.value().hour_sat_vb, std::round(precise.value().hour_sat_vb));
+  // The definition survives the JSON round trip, and an unknown one is refused.
+  EXPECT_EQ(precise_json.get<RecommendedFees>().definition, kFeesMempoolPrecise);
+  nlohmann::json unknown = precise_json;
+  unknown["fee_definition"] = "guess";
+  EXPECT_THROW(unknown.get<RecommendedFees>(), nlohmann::json::exception);
 }
 
 TEST(MempoolFees, ParsesTheSimulatorBodies) {
@@ -395,6 +421,7 @@ TEST(MempoolHashrate, ReadsCurrentHashrateInHashesPerSecond) {
   ASSERT_TRUE(hashrate.ok()) << hashrate.error().message;
   EXPECT_EQ(hashrate.value().current_hashrate_hs, 252033247355212300000.0);  // already H/s: no scaling
   EXPECT_EQ(hashrate.value().current_difficulty, 31251101365711.12);
+  EXPECT_EQ(hashrate.value().window, "1w");  // getnetworkhashps(1008): about a week
   auto sim = mempool::parse_hashrate(testing::fixture("mempool/sim_hashrate_3d.json"));
   ASSERT_TRUE(sim.ok()) << sim.error().message;
   EXPECT_EQ(sim.value().current_hashrate_hs, 961049954723876300000.0);

@@ -109,10 +109,13 @@ const DATA_ROUTES = {
     assert.equal(body.currency, 'usd');
     assert.ok(isNumber(body.spread_pct) && body.spread_pct >= 0);
     assert.equal(body.source, 'consensus');
-    assert.equal(body.provider_count, 4);
-    assert.deepEqual(body.providers.map((quote) => quote.provider).sort(), ['binance', 'coinbase', 'coingecko', 'kraken']);
+    // Binance has no BTC/USD pair and BINANCE_USDT_AS_USD defaults to false: it is not a member.
+    assert.equal(body.provider_count, 3);
+    assert.deepEqual(body.providers.map((quote) => quote.provider).sort(), ['coinbase', 'coingecko', 'kraken']);
+    assert.equal(body.quote, 'USD');
     for (const quote of body.providers) {
       assert.ok(quote.price > 0 && isNumber(quote.deviation_pct) && typeof quote.outlier === 'boolean');
+      assert.equal(quote.quote, 'USD');
     }
     assert.deepEqual(body.outliers, []);
   }, 60],
@@ -205,12 +208,12 @@ describe('data routes', () => {
 
   test("a repeated request is served from the front's memory without an upstream call", async () => {
     const first = await requestJson(server, '/api/v1/fees');
-    const before = routeCount('mempool.fees_recommended');
+    const before = routeCount('mempool.fees_precise');
     const { headers, body } = await requestJson(server, '/api/v1/fees');
     assert.equal(headers.get('x-ltl-cache'), 'memory');
     assert.equal(body.fetched_at, first.body.fetched_at);
     assert.equal(headers.get('etag'), first.headers.get('etag'), 'the same stored answer');
-    assert.equal(routeCount('mempool.fees_recommended'), before);
+    assert.equal(routeCount('mempool.fees_precise'), before);
   });
 
   test('GET /api/v1/health answers every service with 200', async () => {

@@ -50,7 +50,7 @@ test('1,000 concurrent requests for one cold key make exactly one upstream reque
 test('1,000 concurrent requests on a network route share one call per provider too', async () => {
   await withClient({}, async (ltl) => {
     const answers = await Promise.all(Array.from({ length: 1_000 }, () => ltl.fees()));
-    assert.equal(calls('mempool.fees_recommended'), 1);
+    assert.equal(calls('mempool.fees_precise'), 1);
     assert.equal(sim.counts().total, 1);
     assert.ok(answers.every((a) => a.fastest_sat_vb === answers[0].fastest_sat_vb && a.source === 'mempool'));
   });
@@ -310,7 +310,7 @@ test('invalidate by tag (the route name) expires that route only', async () => {
     assert.equal(market.cache, 'memory');
     assert.equal(fees.cache, 'origin');
     assert.equal(calls(PRICE_ROUTE), before[PRICE_ROUTE] + 1);
-    assert.equal(calls('mempool.fees_recommended'), before['mempool.fees_recommended'] + 1);
+    assert.equal(calls('mempool.fees_precise'), before['mempool.fees_precise'] + 1);
   });
 });
 
@@ -441,7 +441,7 @@ test('CACHE_WARM fetches the listed keys at start and reports them in a warm eve
     assert.equal(events[0].report.fetched, 3);
     assert.equal(events[0].report.failed, 0);
     assert.equal(calls(PRICE_ROUTE), 1);
-    assert.equal(calls('mempool.fees_recommended'), 1);
+    assert.equal(calls('mempool.fees_precise'), 1);
     assert.equal(calls('fng.fng'), 1);
     const [price, fees, sentiment] = await Promise.all([ltl.price('usd'), ltl.fees(), ltl.sentiment()]);
     assert.deepEqual([price.cache, fees.cache, sentiment.cache], ['memory', 'memory', 'memory']);

@@ -374,7 +374,7 @@ describe('realtime: normalisation (units as in upstream-apis.md)', () => {
     assert.deepEqual(normalizeMempoolInfo(info), { count: 264505, vsize_vb: 108875402, total_fee_sat: 161036575, min_fee_sat_vb: 1.858 });
     assert.deepEqual(normalizeMempoolInfo({ size: 0, bytes: 0, total_fee: 0 }), { count: 0, vsize_vb: 0, total_fee_sat: 0, min_fee_sat_vb: null });
     assert.deepEqual(normalizeFees({ fastestFee: 2.023, halfHourFee: 1.094, hourFee: 0.502, economyFee: 0.2, minimumFee: 0 }),
-      { fastest_sat_vb: 2.023, half_hour_sat_vb: 1.094, hour_sat_vb: 0.502, economy_sat_vb: 0.2, minimum_sat_vb: 0 });
+      { fee_definition: 'mempool_precise', fastest_sat_vb: 2.023, half_hour_sat_vb: 1.094, hour_sat_vb: 0.502, economy_sat_vb: 0.2, minimum_sat_vb: 0 });
     assert.deepEqual(normalizeRestMempool({ count: 8134, vsize: 3444604, total_fee: 29204625, fee_histogram: [[53.01, 102131], [1.1, 775272]] }),
       { count: 8134, vsize_vb: 3444604, total_fee_sat: 29204625, min_fee_sat_vb: null, fee_histogram: [[53.01, 102131], [1.1, 775272]], projected_blocks: null });
     assert.deepEqual(normalizeMempoolBlocks([{ blockSize: 1801614, blockVSize: 997936.5, nTx: 3391, totalFees: 8170664, medianFee: 6.011, feeRange: [4.58, 5, 200] }]),
@@ -471,7 +471,7 @@ describe('realtime: createRealtime against the simulator', () => {
 
     const feeUpdate = await fees.next();
     const precise = await rest(sim, '/v1/fees/precise');
-    assert.deepEqual(feeUpdate.data, { fastest_sat_vb: precise.fastestFee, half_hour_sat_vb: precise.halfHourFee,
+    assert.deepEqual(feeUpdate.data, { fee_definition: 'mempool_precise', fastest_sat_vb: precise.fastestFee, half_hour_sat_vb: precise.halfHourFee,
       hour_sat_vb: precise.hourFee, economy_sat_vb: precise.economyFee, minimum_sat_vb: precise.minimumFee });
     const mem = (await mempool.next()).data;
     const restMempool = await rest(sim, '/mempool');

@@ -36,11 +36,15 @@ function assertFreshFrom(answer, source) {
 }
 
 describe('network routes against mempool.space (the simulator)', () => {
-  test('fees: sat/vB equal to /v1/fees/recommended', async () => {
+  test('fees: sat/vB equal to /v1/fees/precise, the WebSocket\'s definition, and labelled so (issue 15 item 4)', async () => {
     await withClient({}, async (ltl) => {
       const fees = await ltl.fees();
-      const body = await served('MEMPOOL_API_URL', '/v1/fees/recommended');
+      assert.equal(calls('mempool.fees_recommended'), 0, 'the rounded endpoint is not read');
+      const body = await served('MEMPOOL_API_URL', '/v1/fees/precise');
+      const recommended = await served('MEMPOOL_API_URL', '/v1/fees/recommended');
       assertFreshFrom(fees, 'mempool');
+      assert.equal(fees.fee_definition, 'mempool_precise');
+      assert.ok(!Number.isInteger(body.hourFee) && body.hourFee !== recommended.hourFee, 'precondition: precise differs from recommended');
       assert.equal(fees.fastest_sat_vb, body.fastestFee);
       assert.equal(fees.half_hour_sat_vb, body.halfHourFee);
       assert.equal(fees.hour_sat_vb, body.hourFee);
@@ -129,10 +133,11 @@ describe('network routes against mempool.space (the simulator)', () => {
 describe('network fallbacks: esplora and blockchain.info, with their units', () => {
   test('fees from esplora /fee-estimates (targets 1, 3, 6, 144, 1008 blocks)', async () => {
     await withClient({}, async (ltl) => {
-      sim.setFault('mempool.fees_recommended', { kind: 'status', status: 503 });
+      sim.setFault('mempool.fees_precise', { kind: 'status', status: 503 });
       const fees = await ltl.fees();
       const estimates = await served('ESPLORA_API_URL', '/fee-estimates');
       assert.equal(fees.source, 'esplora');
+      assert.equal(fees.fee_definition, 'esplora_targets');
       assert.equal(fees.failed[0].provider, 'mempool');
       assert.equal(fees.fastest_sat_vb, estimates['1']);
       assert.equal(fees.half_hour_sat_vb, estimates['3']);
@@ -262,7 +267,7 @@ describe('sentiment and prices', () => {
 describe('0 stays 0, missing stays null', () => {
   test('a fee of 0 sat/vB is 0', async () => {
     await withClient({}, async (ltl) => {
-      sim.setFault('mempool.fees_recommended', { kind: 'body', body: { fastestFee: 2, halfHourFee: 1, hourFee: 1, economyFee: 0, minimumFee: 0 } });
+      sim.setFault('mempool.fees_precise', { kind: 'body', body: { fastestFee: 2, halfHourFee: 1, hourFee: 1, economyFee: 0, minimumFee: 0 } });
       const fees = await ltl.fees();
       assert.equal(fees.source, 'mempool');
       assert.equal(fees.economy_sat_vb, 0);
@@ -554,9 +559,10 @@ describe('real time over the simulator WebSocket', () => {
       sim.resetCounts();
       const fees = await ltl.fees();
       assert.equal(fees.source, 'mempool-websocket');
+      assert.equal(fees.fee_definition, 'mempool_precise', 'the same definition as the REST route');
       assert.equal(fees.fastest_sat_vb, precise.fastestFee);
       assert.equal(fees.economy_sat_vb, precise.economyFee);
-      assert.equal(calls('mempool.fees_recommended'), 0);
+      assert.equal(calls('mempool.fees_precise'), 0);
     }, realtime());
   });
 
@@ -588,10 +594,10 @@ describe('real time over the simulator WebSocket', () => {
       await until(() => ltl.realtimeState().mode === 'polling', 'the fallback to polling');
       await until(() => updates.length >= 1, 'a polled fees update');
       assert.equal(updates[0].source, 'polling');
-      const rest = await served('MEMPOOL_API_URL', '/v1/fees/recommended');
+      const rest = await served('MEMPOOL_API_URL', '/v1/fees/precise');
       assert.equal(updates[0].data.fastest_sat_vb, rest.fastestFee);
       sim.advance(BLOCK_MS); // new fees; the 10 s fees TTL has passed on the manual clock
-      const changed = await served('MEMPOOL_API_URL', '/v1/fees/recommended');
+      const changed = await served('MEMPOOL_API_URL', '/v1/fees/precise');
       assert.notDeepEqual(changed, rest, 'precondition: the simulator moved the fees');
       await until(() => updates.length >= 2, 'the next polled fees');
       assert.equal(updates.at(-1).source, 'polling');
@@ -617,5 +623,121 @@ describe('real time over the simulator WebSocket', () => {
       assert.equal(polled.data.hash, sim.state().tipHash);
       assert.deepEqual(errors.filter((e) => e.category === 'parse').map((e) => e.message), []);
     }, realtime({ onError: (error) => errors.push(error) }));
+  });
+});
+
+// Issue 15 "data semantics": each risky meaning made explicit, checked with real-shaped bodies.
+describe('data semantics: quote asset, volume scope, staleness, fee definition, windows', () => {
+  test('item 1: Binance is never asked for USD by default nor for a pair it does not list', async () => {
+    await withClient({ BINANCE_USDT_AS_USD: 'false' }, async (ltl) => {
+      const market = await ltl.market('usd');
+      assert.equal(calls('binance.ticker_24hr'), 0);
+      assert.equal(market.quote, 'USD');
+      assert.deepEqual(market.providers.map((p) => [p.provider, p.quote]).sort(), [['coinbase', 'USD'], ['coingecko', 'USD'], ['kraken', 'USD']]);
+      assert.deepEqual(market.failed, [], 'skipped, not failed');
+    });
+    await withClient({ PRICE_PROVIDERS: 'binance,coinbase' }, async (ltl) => {
+      const gbp = await ltl.price('gbp'); // no BTCGBP on Binance (the simulator would answer 400 -1121)
+      assert.equal(calls('binance.ticker_24hr'), 0);
+      assert.equal(gbp.source, 'coinbase');
+      assert.deepEqual(gbp.failed, []);
+      const eur = await ltl.price('eur'); // BTCEUR is listed
+      const ticker = await served('BINANCE_API_URL', '/ticker/24hr?symbol=BTCEUR');
+      assert.equal(eur.source, 'binance');
+      assert.equal(eur.quote, 'EUR');
+      assert.equal(eur.price, Number(ticker.lastPrice));
+    });
+  });
+
+  test('item 1: with BINANCE_USDT_AS_USD the USDT price is used and says quote "USDT"', async () => {
+    await withClient({ BINANCE_USDT_AS_USD: 'true', PRICE_PROVIDERS: 'binance' }, async (ltl) => {
+      const quote = await ltl.price('usd');
+      assert.equal(quote.source, 'binance');
+      assert.equal(quote.currency, 'usd');
+      assert.equal(quote.quote, 'USDT');
+      assert.equal(quote.volume_24h_scope, 'exchange:binance');
+    });
+    await withClient({ BINANCE_USDT_AS_USD: 'true' }, async (ltl) => {
+      const market = await ltl.market('usd');
+      assert.equal(market.quote, 'USD');
+      assert.equal(market.providers.find((p) => p.provider === 'binance').quote, 'USDT');
+      assert.equal(market.volume_24h_source, 'coingecko', 'a USDT volume never labels the USD answer');
+    });
+  });
+
+  test('item 2: every volume names its scope; a global figure wins, and one venue\'s says so', async () => {
+    await withClient({ PRICE_PROVIDERS: 'kraken,coingecko,coinbase' }, async (ltl) => {
+      const market = await ltl.market('usd');
+      const body = await served('COINGECKO_API_URL', '/simple/price?ids=bitcoin&vs_currencies=usd&include_24hr_vol=true');
+      assert.equal(market.volume_24h, body.bitcoin.usd_24h_vol, 'CoinGecko\'s all-exchange volume, although Kraken is first');
+      assert.equal(market.volume_24h_scope, 'global');
+      assert.equal(market.volume_24h_source, 'coingecko');
+      assert.equal((await ltl.price('usd')).volume_24h_scope, 'exchange:kraken');
+    });
+    await withClient({}, async (ltl) => {
+      sim.setFault('coingecko.simple_price', { kind: 'status', status: 503 });
+      const market = await ltl.market('usd');
+      assert.equal(market.volume_24h_scope, 'exchange:kraken');
+      assert.equal(market.volume_24h_source, 'kraken');
+    });
+  });
+
+  test('item 2: an outlier supplies neither volume nor change', async () => {
+    await withClient({}, async (ltl) => {
+      const body = await served('COINGECKO_API_URL', `/simple/price?ids=bitcoin&vs_currencies=usd&include_market_cap=true&include_24hr_vol=true&include_24hr_change=true&include_last_updated_at=true`);
+      body.bitcoin.usd *= 1.2; // CoinGecko 20 % off the others
+      sim.setFault('coingecko.simple_price', { kind: 'body', body });
+      const market = await ltl.market('usd');
+      assert.deepEqual(market.outliers, ['coingecko']);
+      assert.equal(market.market_cap, null);
+      assert.notEqual(market.volume_24h_source, 'coingecko');
+      assert.notEqual(market.change_24h_pct_source, 'coingecko');
+      assert.equal(market.volume_24h_scope, 'exchange:kraken');
+    });
+  });
+
+  test('item 3: the consensus as_of is the oldest provider stamp, so a minute-old CoinGecko quote shows', async () => {
+    sim.advance(59_000); // CoinGecko's last_updated_at moves in minute steps: now 59 s behind
+    await withClient({}, async (ltl) => {
+      const market = await ltl.market('usd');
+      const coingecko = market.providers.find((p) => p.provider === 'coingecko');
+      assert.equal(coingecko.as_of_source, 'provider');
+      assert.equal(coingecko.as_of, sim.now() - 59_000);
+      assert.equal(market.as_of, coingecko.as_of, 'not the newest member\'s time');
+      assert.equal(market.as_of_source, 'provider');
+      assert.deepEqual([...market.unstamped_providers].sort(), ['coinbase', 'kraken']);
+      for (const p of market.providers.filter((q) => ['coinbase', 'kraken'].includes(q.provider))) assert.equal(p.as_of_source, 'fetch');
+    });
+  });
+
+  test('item 5: junk in blockchain.info fields the hashrate route does not use leaves the answer standing', async () => {
+    await withClient({}, async (ltl) => {
+      sim.setFault('mempool.hashrate', { kind: 'status', status: 500 });
+      const stats = await served('BLOCKCHAIN_INFO_API_URL', '/stats');
+      sim.setFault('blockchain_info.stats', { kind: 'body', body: { ...stats, market_price_usd: 0.0, minutes_between_blocks: -1, n_blocks_total: 'n/a', total_fees_btc: -42187500000 } });
+      const hashrate = await ltl.hashrate();
+      assert.equal(hashrate.source, 'blockchain_info');
+      assert.equal(hashrate.current_hashrate_hs, stats.hash_rate * 1e9);
+      assert.equal(hashrate.hashrate_window, '24h');
+    });
+  });
+
+  test('item 6: a negative time_until_update is null with a reason; the index stands', async () => {
+    await withClient({}, async (ltl) => {
+      const body = await served('FNG_API_URL', '/fng/?limit=1');
+      body.data[0].time_until_update = '-1337';
+      sim.setFault('fng.fng', { kind: 'body', body });
+      const sentiment = await ltl.sentiment();
+      assert.equal(sentiment.source, 'fng');
+      assert.equal(sentiment.value, Number(body.data[0].value));
+      assert.equal(sentiment.time_until_update_ms, null);
+      assert.match(sentiment.time_until_update_error, /^data\[0\]\.time_until_update: got -1337/);
+    });
+  });
+
+  test('item 7: the hashrate names its averaging window', async () => {
+    await withClient({}, async (ltl) => {
+      assert.equal((await ltl.hashrate()).hashrate_window, '1w');
+    });
   });
 });

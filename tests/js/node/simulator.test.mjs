@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { refusedUrl, SimulatorInputError, startSimulator } from '../../../scripts/simulator/index.mjs';
+import { BLOCK_MS, Model, mempoolDifficultyAdjustment } from '../../../scripts/simulator/model.mjs';
 
 const START = 1_767_225_600_000; // the default manual start time
 const CLI = fileURLToPath(new URL('../../../scripts/simulator/cli.mjs', import.meta.url));
@@ -142,6 +143,43 @@ describe('routes (manual clock, seed 1)', () => {
     assert.equal(da.timeOffset, 0);
   });
 
+  test('difficulty adjustment early in an epoch: sliding 504-block estimate, remainingTime from adjustedTimeAvg', () => {
+    const model = new Model(1, START);
+    const tipAtStart = model.height(START);
+    const epochStart = Math.ceil(tipAtStart / 2016) * 2016;
+    const t = START + (epochStart + 10 - tipAtStart) * BLOCK_MS; // 10 blocks into the next epoch
+    const da = model.difficultyAdjustment(t);
+    assert.equal(da.remainingBlocks, 2006);
+    assert.notEqual(da.difficultyChange, 0, 'mempool no longer waits 146 blocks before estimating');
+    assert.ok(Math.abs(da.difficultyChange) < 20, `a plausible estimate, got ${da.difficultyChange}`);
+    assert.notEqual(da.adjustedTimeAvg, da.timeAvg);
+    assert.equal(da.remainingTime, da.remainingBlocks * da.adjustedTimeAvg);
+    assert.equal(da.estimatedRetargetDate, Math.floor(t / 1000) * 1000 + da.remainingTime);
+  });
+
+  test("difficulty adjustment reproduces mempool's own calcDifficultyAdjustment test vectors", () => {
+    const dt = (text) => Math.floor(new Date(text).getTime() / 1000);
+    // backend/src/__tests__/api/difficulty-adjustment.test.ts, mainnet vectors.
+    const vectors = [
+      [{ daTime: dt('2024-02-02T15:42:06.000Z'), quarterEpochTime: dt('2024-02-08T14:43:05.000Z'), nowS: dt('2024-02-11T22:43:01.000Z'),
+         height: 830027, previousRetarget: 7.333505241141637, latestBlockTime: 0 },
+       { progressPercent: 71.97420634920636, difficultyChange: 8.512745140778843, estimatedRetargetDate: 1708004001715, remainingBlocks: 565,
+         remainingTime: 312620715, previousRetarget: 7.333505241141637, previousTime: 1706888526, nextRetargetHeight: 830592,
+         timeAvg: 553311, adjustedTimeAvg: 553311, timeOffset: 0, expectedBlocks: 1338.0916666666667 }],
+      [{ daTime: dt('2022-08-18T11:07:00.000Z'), quarterEpochTime: dt('2022-08-16T03:16:54.000Z'), nowS: dt('2022-08-19T14:03:53.000Z'),
+         height: 750134, previousRetarget: 0.6280047707459726, latestBlockTime: 0 },
+       { progressPercent: 9.027777777777777, difficultyChange: 1.0420538959004633, estimatedRetargetDate: 1662009048328, remainingBlocks: 1834,
+         remainingTime: 1091215328, previousRetarget: 0.6280047707459726, previousTime: 1660820820, nextRetargetHeight: 751968,
+         timeAvg: 533038, adjustedTimeAvg: 594992, timeOffset: 0, expectedBlocks: 161.68833333333333 }],
+      [{ daTime: dt('2023-04-20T09:57:33.000Z'), quarterEpochTime: dt('2022-08-16T03:16:54.000Z'), nowS: dt('2023-05-04T14:54:09.000Z'),
+         height: 788255, previousRetarget: 1.7220298879531821, latestBlockTime: dt('2023-05-04T14:54:26.000Z') },
+       { progressPercent: 99.95039682539682, difficultyChange: -1.4512637555574193, estimatedRetargetDate: 1683212658129, remainingBlocks: 1,
+         remainingTime: 609129, previousRetarget: 1.7220298879531821, previousTime: 1681984653, nextRetargetHeight: 788256,
+         timeAvg: 609129, adjustedTimeAvg: 609129, timeOffset: 0, expectedBlocks: 2045.66 }],
+    ];
+    for (const [input, expected] of vectors) assert.deepEqual(mempoolDifficultyAdjustment(input), expected);
+  });
+
   test('hashrate: H/s floats, second timestamps; unknown period returns the full history', async () => {
     const res = await call('/mempool/api/v1/mining/hashrate/3d');
     const h = res.json();
@@ -243,6 +281,21 @@ describe('routes (manual clock, seed 1)', () => {
     const bad = await call('/binance/api/v3/ticker/24hr?symbol=NOPE');
     assert.equal(bad.res.status, 400);
     assert.deepEqual(bad.json(), { code: -1121, msg: 'Invalid symbol.' });
+  });
+
+  test('Binance lists only some BTC/fiat pairs and no BTC/USD: the rest are 400 -1121 (issue 15 items 1, 8)', async () => {
+    for (const symbol of ['BTCUSDT', 'BTCUSDC', 'BTCEUR', 'BTCJPY']) {
+      const ok = await call(`/binance/api/v3/ticker/24hr?symbol=${symbol}`);
+      assert.equal(ok.res.status, 200, symbol);
+      assert.equal(ok.json().symbol, symbol);
+    }
+    for (const symbol of ['BTCUSD', 'BTCGBP', 'BTCCAD', 'BTCCHF', 'BTCAUD']) {
+      const bad = await call(`/binance/api/v3/ticker/24hr?symbol=${symbol}`);
+      assert.equal(bad.res.status, 400, symbol);
+      assert.deepEqual(bad.json(), { code: -1121, msg: 'Invalid symbol.' }, symbol);
+    }
+    const all = (await call('/binance/api/v3/ticker/24hr')).json();
+    assert.deepEqual(all.map((t) => t.symbol), ['BTCUSDT', 'BTCUSDC', 'BTCEUR', 'BTCJPY']);
   });
 
   test('Fear & Greed: strings, newest first, time_until_update only on the newest, limit=0 is full history', async () => {

@@ -23,7 +23,11 @@ export async function until(condition, what, timeoutMs = 5_000) {
 }
 
 // One attempt per call, no refresh-ahead (it would add background fetches to the counts), limits lifted.
-export const CLIENT_DEFAULTS = Object.freeze({ ...UNTHROTTLED, RETRY_MAX_ATTEMPTS: '1', CACHE_REFRESH_AHEAD_PCT: '0' });
+// The suites exercise four price providers for "usd", so Binance's BTCUSDT may stand in (marked
+// quote "USDT"); the product default (false) is tested explicitly in routes.test.mjs.
+export const CLIENT_DEFAULTS = Object.freeze({
+  ...UNTHROTTLED, RETRY_MAX_ATTEMPTS: '1', CACHE_REFRESH_AHEAD_PCT: '0', BINANCE_USDT_AS_USD: 'true',
+});
 
 /**
  * Registers before/after hooks that run one simulator on its manual clock for the file, with faults
