@@ -91,7 +91,7 @@ export class LtlCoordinator extends DurableObject {
     if (this.#startError) throw this.#startError;
     const [how] = ['key', 'glob', 'tag'].filter((name) => typeof what?.[name] === 'string');
     this.#source.forgetFailures();
-    return this.#client.invalidate({ [how]: what[how] });
+    return this.#client.invalidate({ [how]: what[how], purge: what.purge === true });
   }
 
   async alarm() {

@@ -293,10 +293,19 @@ async function putCacheApi(cache, key, doc) {
 async function forgetLocally(what, currencies) {
   const keys = typeof what.key === 'string' ? [what.key] : candidateKeys(currencies).filter((key) => invalidates(what, key));
   const cache = globalThis.caches?.default;
+  const now = Date.now();
   for (const key of keys) {
-    tier?.erase(key);
     tier?.erase(NEGATIVE_PREFIX + key);
-    await cache?.delete(CACHE_API_BASE + encodeURIComponent(key));
+    const url = CACHE_API_BASE + encodeURIComponent(key);
+    // Without purge, a copy stops being fresh but stays the stale-if-error fallback (as in the core).
+    const copy = what.purge ? null : (tier && readMemory(tier, key)) ?? (await (await cache?.match(url))?.json());
+    tier?.erase(key);
+    await cache?.delete(url);
+    if (copy && copy.status === 200 && copy.sie_until > now) {
+      const expired = { ...copy, fresh_until: Math.min(copy.fresh_until, now - 1), swr_until: Math.min(copy.swr_until, now - 1) };
+      tier?.set(key, JSON.stringify(expired), expired.sie_until);
+      if (cache) await putCacheApi(cache, key, expired);
+    }
   }
 }
 

@@ -43,7 +43,7 @@ export async function startNodeServer({ env = process.env, port = 8080, host = '
     async invalidate(what) {
       const [how] = ['key', 'glob', 'tag'].filter((name) => typeof what[name] === 'string');
       source.forgetFailures();
-      return client.invalidate({ [how]: what[how] });
+      return client.invalidate({ [how]: what[how], purge: what.purge === true });
     },
   };
   const inFlight = new Set();

@@ -268,3 +268,31 @@ describe('background work on the coordinator\'s alarm', () => {
     }
   });
 });
+
+describe('admin invalidation', () => {
+  test('{"glob":"*"} keeps what stale-if-error needs; {"glob":"*","purge":true} removes it', async () => {
+    const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
+    const server = await deployment({ ADMIN_TOKEN, NEGATIVE_CACHE_MS: '0' });
+    const invalidate = (body) =>
+      server.fetchFront(0, '/api/v1/cache/invalidate', { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    try {
+      const fresh = await get(server, 0, '/api/v1/price?currency=chf');
+      assert.equal(fresh.status, 200, fresh.text);
+      const soft = await invalidate({ glob: '*' });
+      assert.equal(soft.status, 200, await soft.text());
+      sim.setFault('*', { kind: 'status', status: 500 });
+      const kept = await get(server, 0, '/api/v1/price?currency=chf');
+      assert.equal(kept.status, 200, kept.text);
+      assert.equal(kept.json().stale, true, 'no longer fresh');
+      assert.equal(kept.json().price, fresh.json().price, 'the invalidated value, as the stale-if-error copy');
+      assert.ok(calls(PRICE_ROUTE) >= 2, 'the invalidation sent the next request upstream');
+      const purged = await invalidate({ glob: '*', purge: true });
+      assert.equal(purged.status, 200, await purged.text());
+      const gone = await get(server, 0, '/api/v1/price?currency=chf');
+      assert.equal(gone.status, 503, gone.text);
+    } finally {
+      sim.clearFaults();
+      await server.close();
+    }
+  });
+});
