@@ -5,10 +5,14 @@
 // upstream faults switched on and off (errors, slow and hanging providers).
 //   node bench/soak.mjs [--requests=100000] [--concurrency=16] [--samples=20] [--mix=mixed|hot|invalid]
 // --mix=hot sends only the cached price request and no faults; --mix=invalid only 400/404s: the
-// two bound what the memory growth of a mixed run comes from.
+// two bound what the memory growth of a mixed run comes from. --reference runs bench/map-worker.js
+// (a Map answering fixed bodies) in the same workerd instead, as the baseline of workerd itself.
 // Prints one line per sample and a JSON summary (first/last/max RSS and heap after warm-up).
 import { readFile, readdir } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+
+import { fileURLToPath } from 'node:url';
+import { Miniflare } from 'miniflare';
 
 import { startServer } from '../scripts/serve.mjs';
 
@@ -18,6 +22,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     samples: { type: 'string', default: '20' },
     mix: { type: 'string', default: 'mixed' },
+    reference: { type: 'boolean', default: false },
   },
 });
 if (!['mixed', 'hot', 'invalid'].includes(values.mix)) throw new Error(`--mix: got ${values.mix}; expected mixed, hot or invalid`);
@@ -98,7 +103,13 @@ async function wasmHeapBytes(url) {
   return line ? Number(line.split(' ').pop()) : null;
 }
 
-const server = await startServer({ sim: true, port: 0, env, rateLimit: false });
+const server = values.reference ? await startReference() : await startServer({ sim: true, port: 0, env, rateLimit: false });
+
+async function startReference() {
+  const mf = new Miniflare({ modules: true, scriptPath: fileURLToPath(new URL('./map-worker.js', import.meta.url)), compatibilityDate: '2025-09-01', port: 0 });
+  const url = (await mf.ready).href;
+  return { url, sim: { clearFaults() {}, setFault() {} }, close: () => mf.dispose() };
+}
 const pids = await workerdPids();
 const samples = [];
 const statusCounts = new Map();
@@ -151,6 +162,7 @@ await server.close();
 
 const warm = samples.slice(Math.max(1, Math.floor(samples.length / 5)));
 const summary = {
+  worker: values.reference ? 'reference (bench/map-worker.js)' : 'bitcoin-ltl front + coordinator',
   mix: values.mix,
   requests: TOTAL,
   seconds: Math.round((performance.now() - started) / 1000),
