@@ -7,14 +7,17 @@
 // 1. One upstream fetch per key for the whole fleet:
 //      const got = await coord.runOnce(key, leaseMs, fetchFn, readFn);
 //      // got = { value, role: 'cached' | 'leader' | 'follower' | 'uncoordinated', waitedMs }
-//    readFn() answers the shared value or null/undefined (e.g. a RedisStore get); fetchFn() fetches
-//    from the origin AND writes the value where readFn reads it, then returns it. On a miss one
-//    server takes the lease `<prefix>lease:{key}` (SET NX PX leaseMs, a random token) and fetches;
-//    the others poll readFn (every pollMs, growing to 8×) until the value appears, for at most the
-//    lease's remaining life. A lease whose holder died expires by itself and the next poll takes it
-//    over. The holder releases with a Lua compare-and-delete, so it never drops a lease that expired
-//    and went to another server. Redis down or slow → fetchFn runs locally ('uncoordinated'): the
-//    request is answered, only the fleet-wide dedup is lost meanwhile.
+//    readFn() answers the value from the shared cache or null/undefined (e.g. a RedisStore get);
+//    fetchFn() fetches from the origin and returns a JSON-serialisable value. On a miss one server
+//    takes the lease `<prefix>lease:{key}` (SET NX PX leaseMs, a random token) and fetches; when
+//    done, one Lua script publishes the value as `<prefix>result:{key}` (same hash tag, same slot;
+//    kept shareMs, default 1 s) and deletes the lease if it still holds it. The others poll the
+//    result and readFn (every pollMs, growing to 8x) for at most the lease's remaining life, so the
+//    value reaches them even before the leader's cache write lands. A lease whose holder died
+//    expires by itself and the next poll takes it over; a holder whose fetch failed releases at
+//    once (compare-and-delete: never a lease that expired and went to another server). Redis down
+//    or slow → fetchFn runs locally ('uncoordinated'): the request is answered, only the fleet-wide
+//    dedup is lost meanwhile.
 //
 // 2. A provider's budget shared by the fleet (a token bucket, one atomic Lua script):
 //      const { allowed, retryAfterMs, remaining, reason } = await coord.takeToken('coingecko', { ratePerMin: 10, burst: 10 });
@@ -36,10 +39,18 @@ import { checkKeyPrefix, DEFAULT_REDIS_KEY_PREFIX, withDeadline } from '../stora
 
 export const DEFAULT_COORDINATION_TIMEOUT_MS = 50;
 export const DEFAULT_POLL_MS = 25;
+export const DEFAULT_SHARE_MS = 1000;
 
 // Deletes the lease only if it still holds our token.
 const RELEASE_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+// KEYS[1] lease, KEYS[2] result. ARGV: token, value JSON, shareMs. Publishes the result (even
+// when the lease was lost: it is a fresh value) and deletes the lease only if it is still ours.
+const FINISH_SCRIPT = `
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end
 return 0`;
 
 // KEYS[1] bucket {tokens, ts}, KEYS[2] pause (value: paused-until unix ms).
@@ -100,6 +111,7 @@ export class RedisCoordinator {
    * @param {string} [options.keyPrefix] REDIS_KEY_PREFIX (default "ltl:")
    * @param {number} [options.timeoutMs] deadline of each Redis call (default 50)
    * @param {number} [options.pollMs] first wait between polls of a follower (default 25)
+   * @param {number} [options.shareMs] how long a fetched value stays published for followers (default 1000)
    * @param {() => number} [options.now] wall clock, unix ms (token buckets, pauses)
    * @param {() => number} [options.monotonicNow] elapsed-time clock, ms (lease waits)
    * @param {{setTimeout: Function, clearTimeout: Function}} [options.timers]
@@ -113,8 +125,9 @@ export class RedisCoordinator {
     this.keyPrefix = checkKeyPrefix(options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX, 'fleet');
     this.timeoutMs = options.timeoutMs ?? DEFAULT_COORDINATION_TIMEOUT_MS;
     this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
-    if (!(this.timeoutMs > 0) || !(this.pollMs > 0)) {
-      throw new StorageError('invalid_argument', 'fleet: timeoutMs and pollMs must be numbers > 0', { store: 'redis' });
+    this.shareMs = options.shareMs ?? DEFAULT_SHARE_MS;
+    if (!(this.timeoutMs > 0) || !(this.pollMs > 0) || !(this.shareMs >= 1)) {
+      throw new StorageError('invalid_argument', 'fleet: timeoutMs and pollMs must be > 0, shareMs >= 1', { store: 'redis' });
     }
     this.#timers = options.timers ?? globalThis;
     this.#now = options.now ?? (() => Date.now());
@@ -124,6 +137,10 @@ export class RedisCoordinator {
 
   leaseKey(key) {
     return `${this.keyPrefix}lease:{${key}}`;
+  }
+
+  resultKey(key) {
+    return `${this.keyPrefix}result:{${key}}`;
   }
 
   bucketKey(provider) {
@@ -182,7 +199,17 @@ export class RedisCoordinator {
       this.stats[role]++;
       return { value, role, waitedMs: Math.round(this.#monotonic() - started) };
     };
-    const cached = await readFn();
+    // The value as the fleet has it: just published by a leader, else in the shared cache.
+    const readShared = async () => {
+      const name = this.resultKey(key);
+      const published = await this.#send(['GET', name], name, 'result').catch(() => {
+        this.stats.redisErrors++;
+        return null;
+      });
+      if (present(published)) return JSON.parse(published);
+      return readFn();
+    };
+    const cached = await readShared();
     if (present(cached)) return answer(cached, 'cached');
     let poll = this.pollMs;
     let takeover = false;
@@ -196,15 +223,7 @@ export class RedisCoordinator {
       }
       if (token) {
         if (takeover) this.stats.takeovers++;
-        try {
-          // Another server may have finished between our read and our lease.
-          const late = await readFn();
-          return present(late) ? answer(late, 'cached') : answer(await fetchFn(), 'leader');
-        } finally {
-          this.releaseLease(key, token).catch(() => {
-            this.stats.redisErrors++; // it expires by itself
-          });
-        }
+        return this.#lead(key, token, fetchFn, readShared, answer);
       }
       // Someone else fetches: wait for the value, at most the lease's remaining life.
       let remaining;
@@ -218,13 +237,37 @@ export class RedisCoordinator {
       while (this.#monotonic() < waitUntil) {
         await this.#sleep(Math.min(poll, Math.max(1, waitUntil - this.#monotonic())));
         poll = Math.min(poll * 2, this.pollMs * 8);
-        const value = await readFn();
+        const value = await readShared();
         if (present(value)) return answer(value, 'follower');
         // Released without a value (its fetch failed): stop waiting, try to take it now.
         if ((await this.leaseRemaining(key).catch(() => remaining)) === 0) break;
       }
       takeover = true; // the lease ran out without a value: its holder died, gave up or failed
     }
+  }
+
+  async #lead(key, token, fetchFn, readShared, answer) {
+    let value;
+    try {
+      // Another server may have finished between our read and our lease.
+      const late = await readShared();
+      if (present(late)) {
+        this.releaseLease(key, token).catch(() => this.stats.redisErrors++);
+        return answer(late, 'cached');
+      }
+      value = await fetchFn();
+    } catch (err) {
+      this.releaseLease(key, token).catch(() => this.stats.redisErrors++); // else it expires by itself
+      throw err;
+    }
+    const lease = this.leaseKey(key);
+    try {
+      const json = JSON.stringify(value ?? null);
+      await this.#send(['EVAL', FINISH_SCRIPT, '2', lease, this.resultKey(key), token, json, String(Math.ceil(this.shareMs))], lease, 'finish');
+    } catch {
+      this.stats.redisErrors++; // followers fall back to readFn, then to the lease's expiry
+    }
+    return answer(value, 'leader');
   }
 
   /**

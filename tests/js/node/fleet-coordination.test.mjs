@@ -91,6 +91,25 @@ for (const topology of ['one node', 'Cluster']) {
       assert.equal(await a.coord.leaseRemaining('price:usd'), 0);
     });
 
+    test("the value reaches the others before (or without) the leader's cache write: still one fetch", async () => {
+      const prefix = freshPrefix();
+      const a = await server(prefix);
+      const b = await server(prefix);
+      let fetches = 0;
+      const fetchOnly = async () => {
+        fetches++;
+        await new Promise((resolve) => setTimeout(resolve, 80));
+        return { price: 67000.5, source: 'coingecko' };
+      };
+      const never = async () => null; // the shared cache never has it
+      const first = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).coord.runOnce('price:usd', 2000, fetchOnly, never)));
+      assert.equal(fetches, 1);
+      assert.ok(first.every((result) => result.value.price === 67000.5));
+      // Right after: a new request is answered from the published value, not a second fetch.
+      const late = await b.coord.runOnce('price:usd', 2000, fetchOnly, never);
+      assert.deepEqual({ role: late.role, fetches }, { role: 'cached', fetches: 1 });
+    });
+
     test('the holder dies without releasing: another server takes over when the lease runs out', async () => {
       const prefix = freshPrefix();
       const dead = await server(prefix);
@@ -120,7 +139,7 @@ for (const topology of ['one node', 'Cluster']) {
         throw new Error('origin 503');
       };
       const first = a.coord.runOnce('fees', 5000, failing, reader(a.store, 'fees'));
-      await new Promise((resolve) => setTimeout(resolve, 30)); // a holds the lease
+      while ((await a.coord.leaseRemaining('fees')) === 0) await new Promise((resolve) => setTimeout(resolve, 5)); // a holds the lease
       const started = performance.now();
       const second = b.coord.runOnce('fees', 5000, upstream.fetcher(b.store, 'fees'), reader(b.store, 'fees'));
       await assert.rejects(first, /origin 503/);
@@ -201,6 +220,11 @@ describe('fleet coordination without Redis', () => {
     const backend = createRedisTcpBackend({ url: server.url });
     t.after(() => backend.close());
     const coord = new RedisCoordinator({ backend, keyPrefix: freshPrefix(), timeoutMs: 100 });
+    const ready = async () => {
+      const until = Date.now() + 10_000;
+      while (backend.state().connection !== 'ready' && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 25));
+    };
+    await ready();
     assert.equal((await coord.takeToken('coingecko', { ratePerMin: 1 })).coordinated, true);
     await server.stop();
     let fetches = 0;
@@ -214,8 +238,7 @@ describe('fleet coordination without Redis', () => {
     assert.ok(coord.stats.redisErrors >= 3);
 
     await server.start();
-    const until = Date.now() + 10_000;
-    while (backend.state().connection !== 'ready' && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 25));
+    await ready();
     assert.equal((await coord.runOnce('k', 1000, async () => `fetched ${++fetches}`, async () => null)).role, 'leader', 'coordinated again');
   });
 });
