@@ -89,6 +89,7 @@ export function createRedisTcpBackend(options = {}) {
   };
   const onReady = () => {
     if (everReady && state.connection !== 'ready') state.reconnects++;
+    if (!everReady) state.attempts = 0;
     everReady = true;
     state.connection = 'ready';
     state.reason = '';
@@ -131,9 +132,23 @@ export function createRedisTcpBackend(options = {}) {
     connect(0);
   }
 
-  async function ready(operation) {
+  // Before the first connection: fail at once when an attempt already failed (Redis is down),
+  // else wait for the attempt in progress, at most timeoutMs (a bounded number of waiters).
+  async function ready(operation, timeoutMs = CONNECT_TIMEOUT_MS) {
     if (closed) throw new StorageError('closed', `redis ${operation}: the connection is closed`, { store, operation });
-    if (!everReady) await firstReady;
+    if (everReady) return;
+    const notYet = () =>
+      new StorageError('unavailable', `redis ${operation}: not connected yet${state.reason ? ` (${state.reason})` : ''}`, { store, operation });
+    if (state.reason) throw notYet();
+    let timer;
+    const connected = await Promise.race([
+      firstReady.then(() => true),
+      new Promise((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!connected || closed) throw notYet();
   }
 
   const failure = (err, operation) => {
@@ -146,9 +161,9 @@ export function createRedisTcpBackend(options = {}) {
     return error;
   };
 
-  async function send(args, { key } = {}) {
+  async function send(args, { key, timeoutMs } = {}) {
     const operation = String(args[0]).toLowerCase();
-    await ready(operation);
+    await ready(operation, timeoutMs);
     try {
       const reply = mode === 'single' ? await client.sendCommand(args) : await cluster.sendCommand(key ?? args[1], false, args);
       if (mode === 'cluster' && state.connection === 'down') onReady(); // a node came back
@@ -166,7 +181,7 @@ export function createRedisTcpBackend(options = {}) {
     mode,
     send,
     async nodes() {
-      await ready('scan');
+      await ready('scan', CONNECT_TIMEOUT_MS);
       if (mode === 'single') return [{ send: (args) => send(args) }];
       return cluster.masters.map((master) => ({
         async send(args) {
