@@ -115,7 +115,8 @@ export function createRedisRestBackend(options = {}) {
 
   function unwrap(reply, operation) {
     if (reply && typeof reply === 'object' && 'error' in reply) {
-      throw new StorageError('backend', `redis ${operation}: Redis error: ${String(reply.error).slice(0, 200)}`, { store, operation });
+      const message = String(reply.error).slice(0, 200);
+      throw new StorageError(/^OOM/.test(message) ? 'quota_exceeded' : 'backend', `redis ${operation}: Redis error: ${message}`, { store, operation });
     }
     if (!reply || typeof reply !== 'object' || !('result' in reply)) {
       throw new StorageError('backend', `redis ${operation}: expected {"result": ...}, got ${JSON.stringify(reply)?.slice(0, 80)}`, { store, operation });

@@ -248,6 +248,30 @@ describe('redis: outages fail fast and recover by themselves', () => {
     assert.equal(await store.get('k'), null);
   });
 
+  test('refusing writes (OOM): a typed quota_exceeded error, reads go on, accepted again once it has room', async (t) => {
+    const server = await startRedis();
+    t.after(() => server.destroy());
+    const raw = await rawClient(server.url);
+    t.after(() => raw.destroy());
+    const store = await createRedisStore({ url: server.url, keyPrefix: freshPrefix('oom'), ...RELAXED });
+    t.after(() => store.close());
+    await store.put('kept', entry('v', { storedAt: Date.now() }));
+    await raw.configSet('maxmemory', '1');
+    try {
+      await assert.rejects(store.put('new', entry('w', { storedAt: Date.now() })), (err) => {
+        assert.equal(err.code, 'quota_exceeded', err.message);
+        assert.match(err.message, /OOM/);
+        return true;
+      });
+      assert.equal(store.health().status, 'degraded');
+      assert.equal((await store.get('kept')).value, 'v', 'reads still answer');
+    } finally {
+      await raw.configSet('maxmemory', '0');
+    }
+    await store.put('new', entry('w', { storedAt: Date.now() }));
+    assert.equal(store.health().status, 'healthy');
+  });
+
   test('the default read deadline is at most 50 ms', () => {
     assert.ok(DEFAULT_REDIS_READ_TIMEOUT_MS <= 50);
     const store = createStore('redis', { restUrl: 'http://127.0.0.1:9', restToken: 't' });
