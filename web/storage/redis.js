@@ -110,6 +110,22 @@ export function checkKeyPrefix(prefix, store = 'redis') {
   return prefix;
 }
 
+/** fn over items, at most `limit` calls in flight (a connection caps its queue; REST is one request each). */
+export async function mapBounded(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+const IN_FLIGHT = 64;
+
 // --- the call deadline ----------------------------------------------------------------------------
 
 /**
@@ -256,13 +272,15 @@ export class RedisStore extends BaseStore {
   async _list(prefix, limit) {
     const start = this.keyPrefix.length + RECORD_SPACE.length;
     const names = await this.#scan(escapeGlob(this.recordKey(prefix)) + '*', limit, 'list');
-    const items = await Promise.all(
-      names.map(async (name) => {
+    const items = await mapBounded(
+      names,
+      IN_FLIGHT,
+      async (name) => {
         const key = name.slice(start);
         const text = await this.#send(['GET', name], name, this.scanTimeoutMs, 'list');
         if (text === null || text === undefined) return null; // expired or deleted meanwhile
         return this._acceptHeader(key, base64ToBytes(String(text)) ?? new TextEncoder().encode(String(text)));
-      }),
+      },
     );
     return items.filter(Boolean);
   }
@@ -338,7 +356,7 @@ export class RedisStore extends BaseStore {
 
   // One DEL per key: keys of different slots cannot share a command on a Cluster.
   async #deleteNames(names, operation) {
-    const results = await Promise.all(names.map((name) => this.#send(['DEL', name], name, this.writeTimeoutMs, operation)));
+    const results = await mapBounded(names, IN_FLIGHT, (name) => this.#send(['DEL', name], name, this.writeTimeoutMs, operation));
     const deleted = results.reduce((sum, n) => sum + Number(n), 0);
     this.counters.invalidated += deleted;
     return deleted;

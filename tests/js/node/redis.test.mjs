@@ -346,6 +346,24 @@ describe('redis: shared records, invalidation on a Cluster, secrets', () => {
     await store.close();
   });
 
+  test('invalidating more keys than a connection queues at once (1,500) deletes them all', async () => {
+    const server = await startRedis();
+    try {
+      const keyPrefix = freshPrefix('bulk');
+      const store = await createRedisStore({ url: server.url, keyPrefix, ...RELAXED, scanTimeoutMs: 20_000 });
+      const raw = await rawClient(server.url);
+      const multi = raw.multi();
+      for (let i = 0; i < 1500; i++) multi.set(store.recordKey(`bulk:${i}`), 'x');
+      await multi.exec();
+      assert.equal(await store.invalidateGlob('bulk:*'), 1500);
+      assert.equal(await raw.dbSize(), 0);
+      raw.destroy();
+      await store.close();
+    } finally {
+      await server.destroy();
+    }
+  });
+
   test('a tag set lives as long as its longest-lived member', async () => {
     const keyPrefix = freshPrefix('tagttl');
     const store = await createRedisStore({ clusterNodes: cluster.seeds, keyPrefix, ...RELAXED });
