@@ -236,6 +236,8 @@ export interface RedisBackend {
   /** One sender per master (SCAN runs on each). */
   nodes(): Promise<Array<{ send(args: string[], options?: { timeoutMs?: number }): Promise<unknown> }>>;
   state(): { connection: 'ready' | 'connecting' | 'down' | 'closed'; reason: string; reconnects: number; [detail: string]: unknown };
+  /** TCP only: waits for the first connection attempt, at most timeoutMs; true when connected. */
+  connected?(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -264,6 +266,8 @@ export interface RedisStoreOptions extends BaseStoreOptions, RedisConnectionOpti
   writeTimeoutMs?: number;
   /** Deadline of a whole list or invalidation, ms (default 2000). */
   scanTimeoutMs?: number;
+  /** TCP: how long createRedisStore waits for the first connection attempt, ms (default 1000). */
+  connectWaitMs?: number;
   /** Most keys one invalidation deletes (default 100000). */
   maxInvalidateKeys?: number;
   timers?: Timers;
@@ -302,6 +306,11 @@ export declare function createRedisRestBackend(options: {
   backoffMinMs?: number;
   backoffMaxMs?: number;
 }): RedisBackend & { pipeline(commands: string[][], options?: { timeoutMs?: number }): Promise<Array<unknown>> };
+
+/** A TCP backend with node-redis (Node >= 20.16, the `redis` package installed): one node (`url`) or a Cluster (`clusterNodes`). */
+export declare function createRedisTcpBackend(
+  options: RedisConnectionOptions & { reconnectMinMs?: number; reconnectMaxMs?: number; connectTimeoutMs?: number; commandsQueueMaxLength?: number; redis?: unknown },
+): RedisBackend;
 
 /** A RedisStore in any mode; TCP (url / clusterNodes) loads node-redis (Node only, the `redis` package). */
 export declare function createRedisStore(options: RedisStoreOptions): Promise<RedisStore>;

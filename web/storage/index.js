@@ -6,6 +6,7 @@ import { IndexedDbStore } from './indexeddb.js';
 import { KvStore } from './kv.js';
 import { MemoryStore } from './memory.js';
 import { createRedisRestBackend } from './redis-rest.js';
+import { createRedisTcpBackend } from './redis-tcp.js';
 import { RedisStore } from './redis.js';
 
 export { CacheApiStore } from './cache-api.js';
@@ -23,6 +24,7 @@ export {
   RedisStore,
 } from './redis.js';
 export { createRedisRestBackend } from './redis-rest.js';
+export { createRedisTcpBackend } from './redis-tcp.js';
 
 export const STORE_KINDS = Object.freeze(['memory', 'indexeddb', 'cache-api', 'kv', 'redis']);
 
@@ -89,25 +91,22 @@ export function redisOptionsFromConfig(config = {}) {
   };
 }
 
+/** How long createRedisStore waits for the first TCP connection attempt (ms). */
+export const DEFAULT_REDIS_CONNECT_WAIT_MS = 1000;
+
 /**
  * A RedisStore for any mode: REST (options.restUrl + restToken, any host with fetch), or TCP with
  * node-redis (options.url or options.clusterNodes; Node only, the `redis` package must be
- * installed: it is loaded only here, so other hosts never need it).
+ * installed: it is required only then, so other hosts never need it). TCP resolves once the first
+ * connection attempt has succeeded or failed (at most options.connectWaitMs, default 1000 ms); the
+ * connection keeps trying in the background either way.
  */
 export async function createRedisStore(options = {}) {
   if (options.backend || options.restUrl) return createStore('redis', options);
-  // A computed specifier: bundlers for browsers and workerd must not pull node-redis in.
-  const tcpModule = './redis-tcp.js';
-  let tcp;
-  try {
-    tcp = await import(/* @vite-ignore */ tcpModule);
-  } catch (err) {
-    throw new StorageError('unavailable', `redis: the TCP client could not be loaded (is the "redis" package installed?): ${err.message}`, {
-      store: 'redis',
-      cause: err,
-    });
-  }
-  const backend = tcp.createRedisTcpBackend(options);
+  const backend = createRedisTcpBackend(options);
+  // A server starting should not send its first requests to the origin only because the
+  // connection is still being set up: wait for the first attempt (bounded), then go on anyway.
+  await backend.connected(options.connectWaitMs ?? DEFAULT_REDIS_CONNECT_WAIT_MS);
   return new RedisStore({ ...options, backend });
 }
 

@@ -1,6 +1,8 @@
 // Redis over TCP with node-redis (the `redis` package, v5): one node (REDIS_URL) or a Cluster
 // (REDIS_CLUSTER_NODES). Node only. A backend for RedisStore and the fleet coordinator (see
-// redis.js for the interface).
+// redis.js for the interface). node-redis is loaded with require() at the first TCP backend, not
+// imported: workerd, browsers and bundlers load this file (through storage/index.js) and must not
+// see a Node-only dependency they cannot resolve.
 //
 // Why node-redis and not ioredis: it is the client Redis itself maintains, has Cluster built in
 // (createCluster, per-master clients for SCAN), typed errors, and `disableOfflineQueue`, which
@@ -12,8 +14,6 @@
 // with the reason until it is ready again. The first call waits for the first connection (its
 // deadline still applies). Commands waiting for an answer are capped (commandsQueueMaxLength):
 // a Redis that accepts connections but never answers cannot grow memory without bound.
-import { createClient, createCluster } from 'redis';
-
 import { StorageError } from './errors.js';
 import { asRedisError } from './redis.js';
 
@@ -21,6 +21,22 @@ export const TCP_RECONNECT_MIN_MS = 50;
 export const TCP_RECONNECT_MAX_MS = 2000;
 const CONNECT_TIMEOUT_MS = 1000;
 const QUEUE_MAX = 1000;
+
+/** The node-redis module, from the application's node_modules (Node >= 20.16). */
+export function loadNodeRedis() {
+  const nodeModule = typeof process === 'object' ? process.getBuiltinModule?.('node:module') : undefined;
+  if (!nodeModule) {
+    throw new StorageError('unavailable', 'redis: TCP needs Node >= 20.16 with the "redis" package; on other hosts use REDIS_REST_URL', { store: 'redis' });
+  }
+  try {
+    return nodeModule.createRequire(import.meta.url)('redis');
+  } catch (err) {
+    throw new StorageError('unavailable', `redis: the "redis" package (node-redis) could not be loaded; install it next to bitcoin-ltl (${err.message})`, {
+      store: 'redis',
+      cause: err,
+    });
+  }
+}
 
 /** The URL without its password (node-redis error messages never carry it, our messages neither). */
 export function redactRedisUrl(url) {
@@ -46,6 +62,7 @@ function parseNode(text) {
  * @param {number} [options.reconnectMaxMs] longest reconnect delay (default 2000)
  * @param {number} [options.connectTimeoutMs] per connection attempt (default 1000)
  * @param {number} [options.commandsQueueMaxLength] commands in flight per connection (default 1000)
+ * @param {object} [options.redis] the node-redis module (default: loadNodeRedis())
  */
 export function createRedisTcpBackend(options = {}) {
   const store = 'redis';
@@ -57,6 +74,7 @@ export function createRedisTcpBackend(options = {}) {
     throw new StorageError('invalid_argument', `redis: url must be redis:// or rediss://, got ${JSON.stringify(redactRedisUrl(options.url))}`, { store });
   }
   const mode = options.url ? 'single' : 'cluster';
+  const { createClient, createCluster } = options.redis ?? loadNodeRedis();
   const minMs = options.reconnectMinMs ?? TCP_RECONNECT_MIN_MS;
   const maxMs = options.reconnectMaxMs ?? TCP_RECONNECT_MAX_MS;
   const secrets = [options.password, /^rediss?:\/\/[^@/]*:([^@/]+)@/.exec(options.url ?? '')?.[1]].filter((s) => s && s.length >= 3);
@@ -69,12 +87,19 @@ export function createRedisTcpBackend(options = {}) {
   const firstReady = new Promise((resolve) => {
     resolveFirstReady = resolve;
   });
+  // Settles at the first connection or the first failed attempt, whichever comes first.
+  let resolveFirstOutcome;
+  const firstOutcome = new Promise((resolve) => {
+    resolveFirstOutcome = resolve;
+  });
+  firstReady.then(resolveFirstOutcome);
 
   const reconnectStrategy = (retries, cause) => {
     if (closed) return false;
     state.attempts++;
     state.connection = everReady ? 'down' : 'connecting';
     if (cause) state.reason = clean(`${cause.name ?? 'Error'}: ${cause.message ?? cause}`);
+    resolveFirstOutcome();
     const delay = Math.min(minMs * 2 ** Math.min(retries, 16), maxMs);
     return delay + Math.floor(Math.random() * Math.min(delay / 4, 100));
   };
@@ -86,6 +111,7 @@ export function createRedisTcpBackend(options = {}) {
   };
   const onError = (err) => {
     state.reason = clean(`${err?.name ?? 'Error'}: ${err?.message ?? err}`);
+    resolveFirstOutcome();
   };
   const onReady = () => {
     if (everReady && state.connection !== 'ready') state.reconnects++;
@@ -197,11 +223,19 @@ export function createRedisTcpBackend(options = {}) {
     state() {
       return { ...state };
     },
+    /** Waits for the first connection attempt, at most timeoutMs: true when connected. */
+    async connected(timeoutMs) {
+      let timer;
+      await Promise.race([firstOutcome, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+      clearTimeout(timer);
+      return state.connection === 'ready';
+    },
     async close() {
       if (closed) return;
       closed = true;
       state.connection = 'closed';
       resolveFirstReady();
+      resolveFirstOutcome();
       const connection = client ?? cluster;
       try {
         // destroy(): drop the socket now; pending commands fail instead of holding the close.

@@ -13,7 +13,7 @@ import { startCluster, startRedis, stopAllRedis } from '../support/redis.mjs';
 
 after(() => stopAllRedis());
 
-const RELAXED = { readTimeoutMs: 2000, writeTimeoutMs: 2000 };
+const RELAXED = { readTimeoutMs: 2000, writeTimeoutMs: 2000, connectTimeoutMs: 5000 };
 let seq = 0;
 const freshPrefix = () => `f${process.pid}-${++seq}:`;
 
