@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(cmake g++ make emscripten nlohmann-json3-dev libgtest-dev chromium prometheus clang-14 libclang-rt-14-dev)
+apt_packages=(cmake g++ make emscripten nlohmann-json3-dev libgtest-dev chromium prometheus clang-14 libclang-rt-14-dev redis-server redis-tools)
 missing=()
 for package in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

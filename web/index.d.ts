@@ -18,7 +18,8 @@ export type LtlConfig = Partial<
   Record<
     | 'COINGECKO_API_KEY' | 'CACHE_ENABLED' | 'CACHE_DEFAULT_TTL' | 'CACHE_MAX_ENTRIES' | 'CACHE_MAX_BYTES'
     | 'CACHE_MAX_ENTRY_BYTES' | 'CACHE_REFRESH_AHEAD_PCT' | 'CACHE_SWEEP_INTERVAL' | 'CACHE_PERSISTENT'
-    | 'CACHE_COMPRESS_THRESHOLD' | 'CACHE_WARM' | 'REDIS_ENABLED' | 'HTTP_TIMEOUT_MS' | 'REQUEST_DEADLINE_MS' | 'RATE_LIMIT_MAX_WAIT_MS'
+    | 'CACHE_COMPRESS_THRESHOLD' | 'CACHE_WARM' | 'REDIS_ENABLED' | 'REDIS_URL' | 'REDIS_PASSWORD' | 'REDIS_CLUSTER_NODES'
+    | 'REDIS_REST_URL' | 'REDIS_REST_TOKEN' | 'REDIS_KEY_PREFIX' | 'HTTP_TIMEOUT_MS' | 'REQUEST_DEADLINE_MS' | 'RATE_LIMIT_MAX_WAIT_MS'
     | 'RETRY_MAX_ATTEMPTS' | 'RETRY_BASE_DELAY_MS' | 'RETRY_MAX_DELAY_MS' | 'BREAKER_FAILURE_RATE_PCT'
     | 'BREAKER_MIN_CALLS' | 'BREAKER_CONSECUTIVE_FAILURES' | 'BREAKER_WINDOW_MS' | 'BREAKER_OPEN_MS'
     | 'BREAKER_MAX_OPEN_MS' | 'BREAKER_HALF_OPEN_PROBES' | 'PRICE_PROVIDERS' | 'NETWORK_PROVIDERS'
@@ -41,7 +42,7 @@ export interface LoadOptions {
   forceFetchXhr?: boolean;
   /** Wall clock in unix ms used for TTLs and ages (default `Date.now`); tests inject a manual clock. */
   now?: () => number;
-  /** The persistent tier: `'none'`, or an adapter from `bitcoin-ltl/storage`. Default: CACHE_PERSISTENT. */
+  /** The persistent tier: `'none'`, or an adapter from `bitcoin-ltl/storage`. Default: REDIS_ENABLED, then CACHE_PERSISTENT. */
   store?: 'none' | StorageAdapter | null;
   /** A Workers KV namespace binding, used when CACHE_PERSISTENT is `kv`. */
   kvNamespace?: unknown;
@@ -53,13 +54,15 @@ export interface LoadOptions {
   realtime?: Record<string, unknown>;
 }
 
-/** A persistent tier adapter (web/storage): IndexedDB, Cache API, KV or memory. */
+/** A persistent tier adapter (web/storage): IndexedDB, Cache API, KV, Redis or memory. */
 export interface StorageAdapter {
   readonly name: string;
   get(key: string): Promise<unknown>;
   put(key: string, entry: unknown): Promise<{ rawBytes: number; storedBytes: number }>;
   remove(key: string): Promise<boolean>;
   list(prefix?: string): Promise<Array<{ key: string; tags: string[]; expiresAt: number }>>;
+  /** Counters and status; Redis adds `reason` (why degraded), `mode` and `connection`. */
+  health?(): Record<string, unknown>;
   close?(): void;
 }
 
@@ -333,6 +336,8 @@ export interface LtlClient {
     set(key: string, value: string, options?: { ttlMs?: number }): boolean;
     stats(): Record<string, unknown>;
   };
+  /** The persistent tier's adapter (null: memory only); its health() says why the tier is degraded. */
+  readonly persistentStore: StorageAdapter | null;
   /** Releases the module; pending calls reject. */
   close(): void;
 }

@@ -4,7 +4,7 @@
 import createLtlModule from '../wasm/dist/bitcoin-ltl.mjs';
 import { createFetchXMLHttpRequest } from './xhr-fetch.js';
 import { createRealtime, mempoolWebSocketUrl } from './realtime.js';
-import { bridgeStore, createStore, detectStoreKind } from './storage/index.js';
+import { bridgeStore, createRedisStore, createStore, detectStoreKind, redisOptionsFromConfig } from './storage/index.js';
 
 // What an HTTP front end answers for errors raised in the shell itself (the core sends its own).
 function httpStatusFor(category) {
@@ -210,6 +210,11 @@ class Client {
     this.#keepAlive = null;
   }
 
+  /** The persistent tier's adapter (web/storage/), or null: its health() says why a tier is degraded. */
+  get persistentStore() {
+    return this.#store;
+  }
+
   /** Called by the persistent-store bridge with an adapter's answer. */
   storeDone(id, errorJson, resultJson) {
     this.#native?.storeDone(id, errorJson, resultJson);
@@ -333,16 +338,24 @@ export async function createClient(config = {}, options = {}) {
     moduleArg.XMLHttpRequest = createFetchXMLHttpRequest(fetchImpl);
   }
   const module = await createLtlModule(moduleArg);
-  const store = persistentStore(config, options);
+  // A store that cannot be built is reported after the core's validation, which names bad keys better.
+  let store = null;
+  let storeError = null;
+  try {
+    store = await persistentStore(config, options);
+  } catch (err) {
+    storeError = err;
+  }
   let client = null;
   const host = store ? bridgeStore(store, (id, errorJson, resultJson) => client?.storeDone(id, errorJson, resultJson)) : null;
   // options.now: an injected wall clock (unix ms), for tests and simulations.
   const native = new module.Client(typeof options.now === 'function' ? options.now : undefined, host);
   const error = native.configure(JSON.stringify(config));
-  if (error) {
+  if (error || storeError) {
     native.delete();
     store?.close?.();
-    throw LtlError.fromJSON(error);
+    if (error) throw LtlError.fromJSON(error);
+    throw storeError;
   }
   const mempoolApi = config.MEMPOOL_API_URL ?? 'https://mempool.space/api';
   const realtimeEnabled = String(config.REALTIME_ENABLED ?? 'true') !== 'false' && String(config.REALTIME_ENABLED) !== '0';
@@ -374,17 +387,22 @@ export async function createMemoryTier({ maxEntries = 1000, maxBytes = 8 << 20, 
   });
 }
 
-// The persistent tier for this host: options.store (an adapter, or 'none'), else CACHE_PERSISTENT:
-// auto → IndexedDB in browsers, the Cache API in workerd, none in Node (memory only).
-function persistentStore(config, options) {
+// The persistent tier for this host: options.store (an adapter, or 'none'), else REDIS_ENABLED=true
+// (with CACHE_PERSISTENT auto or redis) → Redis, else CACHE_PERSISTENT: auto → IndexedDB in
+// browsers, the Cache API in workerd, none in Node (memory only).
+async function persistentStore(config, options) {
   if (options.store === 'none' || options.store === null) return null;
   if (options.store && typeof options.store === 'object') return options.store;
   const kind = config.CACHE_PERSISTENT ?? 'auto';
+  const now = typeof options.now === 'function' ? options.now : undefined;
+  const compressionThresholdBytes = config.CACHE_COMPRESS_THRESHOLD !== undefined ? Number(config.CACHE_COMPRESS_THRESHOLD) : undefined;
+  const redis = redisOptionsFromConfig(config);
+  if (redis && (kind === 'auto' || kind === 'redis')) return createRedisStore({ ...redis, now, compressionThresholdBytes });
   // Anything else is left to the core's validation, which names the key and the choices.
   if (!['auto', 'indexeddb', 'cache-api', 'kv'].includes(kind)) return null;
   const adapterOptions = {
-    now: typeof options.now === 'function' ? options.now : undefined,
-    compressionThresholdBytes: config.CACHE_COMPRESS_THRESHOLD !== undefined ? Number(config.CACHE_COMPRESS_THRESHOLD) : undefined,
+    now,
+    compressionThresholdBytes,
     namespace: options.kvNamespace,
     // Workers: delayed KV writes stay alive past the response.
     waitUntil: typeof options.waitUntil === 'function' ? options.waitUntil : undefined,

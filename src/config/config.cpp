@@ -151,6 +151,63 @@ std::string parse_thresholds_text(const json& value, Config& config) {
   return "";
 }
 
+KeyParser secret_key(std::string Config::*field, size_t max_length) {
+  return [field, max_length](const json& value, Config& config) -> std::string {
+    if (!value.is_string() || value.get<std::string>().size() > max_length)
+      return "a string of at most " + std::to_string(max_length) + " characters";
+    config.*field = value.get<std::string>();
+    return "";
+  };
+}
+
+bool no_space(const std::string& text) {
+  return std::none_of(text.begin(), text.end(), [](unsigned char c) { return std::isspace(c) || c < 0x20; });
+}
+
+std::string parse_redis_url(const json& value, Config& config) {
+  const char* expected = "a redis:// or rediss:// URL without spaces (redis://[:password@]host[:port][/db]), or \"\"";
+  if (!value.is_string()) return expected;
+  const std::string url = value.get<std::string>();
+  if (url.empty()) return config.redis_url = "", "";
+  size_t host_start = url.rfind("redis://", 0) == 0 ? 8 : url.rfind("rediss://", 0) == 0 ? 9 : 0;
+  if (host_start == 0 || url.size() <= host_start || !no_space(url)) return expected;
+  config.redis_url = url;
+  return "";
+}
+
+// "host:port,host:port": each port 1-65535, at most 64 seeds.
+std::string parse_cluster_nodes(const json& value, Config& config) {
+  const char* expected = "a comma-separated list of host:port seeds of a Redis Cluster (port 1-65535), or \"\"";
+  std::vector<std::string> nodes;
+  if (!parse_name_list(value, nodes, {}, 0).empty()) return expected;
+  for (const auto& node : nodes) {
+    size_t colon = node.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == node.size() || colon + 6 < node.size()) return expected;
+    const std::string port = node.substr(colon + 1);
+    if (!std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c); })) return expected;
+    const int number = std::stoi(port);
+    if (number < 1 || number > 65535 || !no_space(node)) return expected;
+  }
+  config.redis_cluster_nodes = nodes;
+  return "";
+}
+
+// Rules across keys, checked on the merged configuration: "" or the problem.
+std::string check_redis(const Config& c) {
+  const int modes = !c.redis_url.empty() + !c.redis_cluster_nodes.empty() + !c.redis_rest_url.empty();
+  if (c.cache_persistent == "redis" && !c.redis_enabled)
+    return "CACHE_PERSISTENT: got \"redis\"; expected REDIS_ENABLED=true with a connection (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_REST_URL)";
+  if (!c.redis_enabled) return "";
+  if (c.cache_persistent != "auto" && c.cache_persistent != "redis")
+    return "REDIS_ENABLED: got true with CACHE_PERSISTENT=" + c.cache_persistent + "; expected CACHE_PERSISTENT auto or redis (one persistent tier)";
+  if (modes != 1)
+    return "REDIS_ENABLED: got true with " + std::to_string(modes) +
+           " connection modes; expected exactly one of REDIS_URL, REDIS_CLUSTER_NODES, REDIS_REST_URL";
+  if (!c.redis_rest_url.empty() && c.redis_rest_token.empty())
+    return "REDIS_REST_TOKEN: missing; expected the bearer token of REDIS_REST_URL";
+  return "";
+}
+
 std::string upper(std::string text) {
   for (char& c : text)
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
@@ -217,20 +274,41 @@ const std::vector<KeySpec>& key_specs() {
     add_int("CACHE_COMPRESS_THRESHOLD", &Config::cache_compress_threshold_bytes, 64, int64_t{1} << 28, "bytes");
     out.push_back({"CACHE_PERSISTENT",
                    [](const json& value, Config& c) -> std::string {
-                     static const std::vector<std::string> kinds{"auto", "none", "indexeddb", "cache-api", "kv"};
+                     static const std::vector<std::string> kinds{"auto", "none", "indexeddb", "cache-api", "kv", "redis"};
                      if (!value.is_string() || std::find(kinds.begin(), kinds.end(), value.get<std::string>()) == kinds.end())
-                       return "one of auto, none, indexeddb, cache-api, kv";
+                       return "one of auto, none, indexeddb, cache-api, kv, redis";
                      c.cache_persistent = value.get<std::string>();
                      return "";
                    },
                    [](const Config& c) { return json(c.cache_persistent); }});
     out.push_back({"CACHE_WARM", parse_warm_keys, [](const Config& c) { return json(join(c.cache_warm)); }});
-    out.push_back({"REDIS_ENABLED",
+    add_bool("REDIS_ENABLED", &Config::redis_enabled);
+    out.push_back({"REDIS_URL", parse_redis_url, [](const Config& c) { return json(redact_url(c.redis_url)); }});
+    out.push_back({"REDIS_PASSWORD", secret_key(&Config::redis_password, 512),
+                   [](const Config& c) { return json(c.redis_password.empty() ? "" : "(set)"); }});
+    out.push_back({"REDIS_CLUSTER_NODES", parse_cluster_nodes, [](const Config& c) { return json(join(c.redis_cluster_nodes)); }});
+    out.push_back({"REDIS_REST_URL",
                    [](const json& value, Config& c) -> std::string {
-                     if (value == false || value == "false" || value == "0") return c.redis_enabled = false, "";
-                     return "false: this release has no Redis tier (persistent tiers: indexeddb, cache-api, kv)";
+                     if (value == "") return c.redis_rest_url = "", "";
+                     return url_key(&Config::redis_rest_url)(value, c);
                    },
-                   [](const Config& c) { return json(c.redis_enabled); }});
+                   [](const Config& c) { return json(redact_url(c.redis_rest_url)); }});
+    out.push_back({"REDIS_REST_TOKEN", secret_key(&Config::redis_rest_token, 4096),
+                   [](const Config& c) { return json(c.redis_rest_token.empty() ? "" : "(set)"); }});
+    out.push_back({"REDIS_KEY_PREFIX",
+                   [](const json& value, Config& c) -> std::string {
+                     const char* expected = "1 to 64 printable ASCII characters without spaces or glob characters (*?[]\\), e.g. \"ltl:\"";
+                     if (!value.is_string()) return expected;
+                     const std::string prefix = value.get<std::string>();
+                     bool ok = !prefix.empty() && prefix.size() <= 64 &&
+                               std::all_of(prefix.begin(), prefix.end(), [](unsigned char ch) {
+                                 return ch > 0x20 && ch < 0x7f && std::string("*?[]\\{}").find(static_cast<char>(ch)) == std::string::npos;
+                               });
+                     if (!ok) return expected;
+                     c.redis_key_prefix = prefix;
+                     return "";
+                   },
+                   [](const Config& c) { return json(c.redis_key_prefix); }});
     for (DataKind kind : kAllDataKinds) {
       const size_t i = static_cast<size_t>(kind);
       const std::string suffix = upper(to_string(kind));
@@ -390,11 +468,16 @@ Result<Config> parse_config(const json& overrides, const Config& base) {
     std::string expected = spec->parse(value, config);
     if (!expected.empty()) {
       // Never echo a secret back, even when it is malformed.
-      std::string shown = key == "COINGECKO_API_KEY" ? "(redacted)" : as_text(value);
+      const bool secret = key == "COINGECKO_API_KEY" || key == "REDIS_PASSWORD" || key == "REDIS_REST_TOKEN";
+      std::string shown = secret ? "(redacted)" : as_text(value);
       if (key.size() > 4 && key.compare(key.size() - 4, 4, "_URL") == 0) shown = redact_url(shown);
       if (shown.size() > 80) shown = shown.substr(0, 80) + "...";
       problems.push_back(key + ": got \"" + shown + "\"; expected " + expected);
     }
+  }
+  if (problems.empty()) {
+    std::string cross = check_redis(config);
+    if (!cross.empty()) problems.push_back(cross);
   }
   if (!problems.empty()) {
     std::string message = "invalid configuration: ";

@@ -64,10 +64,18 @@ struct Config {
   int64_t cache_max_entry_bytes = 1 << 20;
   int64_t cache_refresh_ahead_pct = 20;        // refresh a hot key when less than this % of its TTL is left
   int64_t cache_sweep_interval_ms = 60000;
-  std::string cache_persistent = "auto";       // auto | none | indexeddb | cache-api | kv (the JS shell acts on it)
+  std::string cache_persistent = "auto";       // auto | none | indexeddb | cache-api | kv | redis (the JS shell acts on it)
   int64_t cache_compress_threshold_bytes = 1024;
   std::vector<std::string> cache_warm;         // keys fetched at start, e.g. "price:usd", "fees"
-  bool redis_enabled = false;                  // the seed's key: no Redis tier in this release
+  // The Redis tier (the JS shell connects; the core only validates). Exactly one connection
+  // mode when enabled: REDIS_URL (single node), REDIS_CLUSTER_NODES, or REDIS_REST_URL + token.
+  bool redis_enabled = false;
+  std::string redis_url;                       // redis:// or rediss://; may hold a password: reported redacted
+  std::string redis_password;                  // secret: never reported
+  std::vector<std::string> redis_cluster_nodes;  // "host:port" seeds of a Redis Cluster
+  std::string redis_rest_url;                  // Upstash-format REST endpoint (http:// or https://)
+  std::string redis_rest_token;                // secret: never reported
+  std::string redis_key_prefix = "ltl:";       // namespaces every key this deployment writes
 
   int64_t http_timeout_ms = 10000;
   std::array<std::optional<int64_t>, kProviderNames.size()> provider_timeout_ms{};

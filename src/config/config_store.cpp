@@ -1,5 +1,7 @@
 #include "config/config_store.h"
 
+#include <utility>
+
 #include <nlohmann/json.hpp>
 
 namespace ltl {
@@ -12,9 +14,17 @@ Result<std::vector<std::string>> ConfigStore::update(const nlohmann::json& overr
   std::vector<std::string> changed;
   for (auto it = after.begin(); it != after.end(); ++it)
     if (before.at(it.key()) != it.value()) changed.push_back(it.key());
-  // Secrets are described as "(set)", so compare them directly.
-  if (current_.coingecko_api_key != parsed.value().coingecko_api_key && before.at("COINGECKO_API_KEY") == after.at("COINGECKO_API_KEY"))
-    changed.push_back("COINGECKO_API_KEY");
+  // Secrets are described as "(set)" and URLs without their password, so compare them directly.
+  const Config& next = parsed.value();
+  const std::pair<const char*, bool> hidden_changes[] = {
+      {"COINGECKO_API_KEY", current_.coingecko_api_key != next.coingecko_api_key},
+      {"REDIS_URL", current_.redis_url != next.redis_url},
+      {"REDIS_PASSWORD", current_.redis_password != next.redis_password},
+      {"REDIS_REST_URL", current_.redis_rest_url != next.redis_rest_url},
+      {"REDIS_REST_TOKEN", current_.redis_rest_token != next.redis_rest_token},
+  };
+  for (const auto& [key, differs] : hidden_changes)
+    if (differs && before.at(key) == after.at(key)) changed.push_back(key);
   if (changed.empty()) return changed;
   current_ = parsed.value();
   ++version_;

@@ -66,6 +66,14 @@ TEST(ConfigStore, SecretChangesAreReportedByNameOnly) {
   EXPECT_EQ(store.current().coingecko_api_key, "b-key");
 }
 
+TEST(ConfigStore, RedisSecretChangesAreReportedByNameOnly) {
+  ConfigStore store;
+  ASSERT_TRUE(store.update(json{{"REDIS_URL", "redis://:one@cache:6379"}, {"REDIS_PASSWORD", "a"}, {"REDIS_REST_TOKEN", "t1"}}).ok());
+  auto changed = store.update(json{{"REDIS_URL", "redis://:two@cache:6379"}, {"REDIS_PASSWORD", "b"}, {"REDIS_REST_TOKEN", "t2"}});
+  ASSERT_TRUE(changed.ok());
+  EXPECT_EQ(changed.value(), (std::vector<std::string>{"REDIS_URL", "REDIS_PASSWORD", "REDIS_REST_TOKEN"}));
+}
+
 TEST(ConfigStore, UnsubscribedListenersAreNotCalled) {
   ConfigStore store;
   int calls = 0;

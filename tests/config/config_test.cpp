@@ -87,8 +87,13 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"PRICE_PROVIDERS", "", "at least one of"},
                       BadValue{"NETWORK_PROVIDERS", "kraken", "mempool, esplora, blockchain_info"},
                       BadValue{"PERFORMANCE_THRESHOLDS", "{not json", "a JSON array of threshold objects"},
-                      BadValue{"REDIS_ENABLED", "true", "no Redis tier"},
-                      BadValue{"CACHE_PERSISTENT", "disk", "one of auto, none, indexeddb, cache-api, kv"},
+                      BadValue{"REDIS_ENABLED", "yes", "true or false"},
+                      BadValue{"REDIS_URL", "http://cache:6379", "redis:// or rediss://"},
+                      BadValue{"REDIS_CLUSTER_NODES", "a:1,b", "host:port seeds"},
+                      BadValue{"REDIS_CLUSTER_NODES", "a:70000", "port 1-65535"},
+                      BadValue{"REDIS_REST_URL", "redis://x", "http:// or https://"},
+                      BadValue{"REDIS_KEY_PREFIX", "ltl*", "without spaces or glob characters"},
+                      BadValue{"CACHE_PERSISTENT", "disk", "one of auto, none, indexeddb, cache-api, kv, redis"},
                       BadValue{"CACHE_WARM", "price:usd,weather", "data kinds to fetch at start"},
                       BadValue{"MEMPOOL_WS_URL", "http://x", "ws:// or wss://"},
                       BadValue{"HEALTH_CHECK_INTERVAL", 10, "from 1000 to"},
@@ -136,6 +141,56 @@ TEST(Config, ProviderOrderTimeoutsAndTheSeedKeys) {
   EXPECT_EQ(config.performance_interval_ms, 30000);
   EXPECT_EQ(config.health_check_interval_ms, 30000);
   EXPECT_EQ(config.cache_warm, (std::vector<std::string>{"price:usd", "fees"}));
+}
+
+TEST(Config, RedisNeedsExactlyOneConnectionMode) {
+  auto single = parse_config(json{{"REDIS_ENABLED", "true"}, {"REDIS_URL", "rediss://:pw@cache.example:6380/2"}});
+  ASSERT_TRUE(single.ok()) << single.error().message;
+  EXPECT_TRUE(single.value().redis_enabled);
+  EXPECT_EQ(single.value().redis_url, "rediss://:pw@cache.example:6380/2");
+  EXPECT_EQ(single.value().redis_key_prefix, "ltl:");
+
+  auto cluster = parse_config(json{{"REDIS_ENABLED", true}, {"REDIS_CLUSTER_NODES", "10.0.0.1:7000, 10.0.0.2:7001"},
+                                   {"REDIS_KEY_PREFIX", "prod:"}, {"CACHE_PERSISTENT", "redis"}});
+  ASSERT_TRUE(cluster.ok()) << cluster.error().message;
+  EXPECT_EQ(cluster.value().redis_cluster_nodes, (std::vector<std::string>{"10.0.0.1:7000", "10.0.0.2:7001"}));
+  EXPECT_EQ(describe_config(cluster.value())["REDIS_KEY_PREFIX"], "prod:");
+
+  auto rest = parse_config(json{{"REDIS_ENABLED", "1"}, {"REDIS_REST_URL", "https://eu1.upstash.example"}, {"REDIS_REST_TOKEN", "tok-123456"}});
+  ASSERT_TRUE(rest.ok()) << rest.error().message;
+
+  const std::pair<json, const char*> bad[] = {
+      {json{{"REDIS_ENABLED", "true"}}, "expected exactly one of REDIS_URL, REDIS_CLUSTER_NODES, REDIS_REST_URL"},
+      {json{{"REDIS_ENABLED", "true"}, {"REDIS_URL", "redis://a"}, {"REDIS_CLUSTER_NODES", "b:1"}}, "2 connection modes"},
+      {json{{"REDIS_ENABLED", "true"}, {"REDIS_REST_URL", "https://x"}}, "REDIS_REST_TOKEN: missing"},
+      {json{{"CACHE_PERSISTENT", "redis"}}, "expected REDIS_ENABLED=true"},
+      {json{{"REDIS_ENABLED", "true"}, {"REDIS_URL", "redis://a"}, {"CACHE_PERSISTENT", "indexeddb"}}, "expected CACHE_PERSISTENT auto or redis"},
+  };
+  for (const auto& [overrides, expected] : bad) {
+    auto result = parse_config(overrides);
+    ASSERT_FALSE(result.ok()) << overrides.dump();
+    EXPECT_NE(result.error().message.find(expected), std::string::npos) << result.error().message;
+  }
+  // Connection keys alone (REDIS_ENABLED unset) are accepted and inert.
+  EXPECT_TRUE(parse_config(json{{"REDIS_URL", "redis://a:6379"}}).ok());
+}
+
+TEST(Config, RedisSecretsNeverAppearInDescriptionsOrErrors) {
+  auto result = parse_config(json{{"REDIS_ENABLED", "true"}, {"REDIS_URL", "redis://user:hunter2@cache:6379"},
+                                  {"REDIS_PASSWORD", "pw-secret-9"}, {"REDIS_REST_TOKEN", "tok-secret-7"}});
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  const json described = describe_config(result.value());
+  const std::string text = described.dump();
+  for (const char* secret : {"hunter2", "pw-secret-9", "tok-secret-7"}) EXPECT_EQ(text.find(secret), std::string::npos) << secret;
+  EXPECT_EQ(described["REDIS_URL"], "redis://cache:6379");
+  EXPECT_EQ(described["REDIS_PASSWORD"], "(set)");
+  EXPECT_EQ(described["REDIS_REST_TOKEN"], "(set)");
+
+  auto bad = parse_config(json{{"REDIS_URL", "redis://:hunter2@ca che"}, {"REDIS_PASSWORD", std::string(600, 'p')},
+                               {"REDIS_REST_TOKEN", json::array({"tok-secret-7"})}});
+  ASSERT_FALSE(bad.ok());
+  for (const char* secret : {"hunter2", "ppp", "tok-secret-7"}) EXPECT_EQ(bad.error().message.find(secret), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("REDIS_REST_TOKEN"), std::string::npos);
 }
 
 TEST(Config, AnEchoedBadUrlLosesItsCredentials) {

@@ -21,6 +21,12 @@ export const CONFIG_KEYS = Object.freeze([
   'CACHE_COMPRESS_THRESHOLD',
   'CACHE_WARM',
   'REDIS_ENABLED',
+  'REDIS_URL',
+  'REDIS_PASSWORD',
+  'REDIS_CLUSTER_NODES',
+  'REDIS_REST_URL',
+  'REDIS_REST_TOKEN',
+  'REDIS_KEY_PREFIX',
   'HTTP_TIMEOUT_MS',
   ...PROVIDERS.flatMap((provider) => [`${provider}_TIMEOUT_MS`, `${provider}_RATE_PER_MIN`]),
   'REQUEST_DEADLINE_MS',
@@ -50,7 +56,7 @@ export const CONFIG_KEYS = Object.freeze([
 ]);
 
 /** Keys whose values (endpoints, credentials) must never appear in a response body. */
-export const PRIVATE_CONFIG_KEYS = Object.freeze(CONFIG_KEYS.filter((key) => /_(URL|KEY)$/.test(key)));
+export const PRIVATE_CONFIG_KEYS = Object.freeze(CONFIG_KEYS.filter((key) => /_(URL|KEY|PASSWORD|TOKEN)$/.test(key)));
 
 /** The worker's own secret bindings (not client config): never echoed either. */
 export const WORKER_SECRET_KEYS = Object.freeze(['ADMIN_TOKEN', 'OPS_TOKEN']);

@@ -228,14 +228,104 @@ export declare class KvStore implements StoreAdapter {
   close(): Promise<void>;
 }
 
-export type StoreKind = 'memory' | 'indexeddb' | 'cache-api' | 'kv';
+/** One Redis command's connection (redis-tcp.js: node-redis; redis-rest.js: Upstash REST over fetch). */
+export interface RedisBackend {
+  readonly mode: 'single' | 'cluster' | 'rest';
+  /** One command; routed by `key` on a Cluster. Rejects with a StorageError (unavailable, timeout, backend). */
+  send(args: string[], options?: { key?: string; timeoutMs?: number }): Promise<unknown>;
+  /** One sender per master (SCAN runs on each). */
+  nodes(): Promise<Array<{ send(args: string[], options?: { timeoutMs?: number }): Promise<unknown> }>>;
+  state(): { connection: 'ready' | 'connecting' | 'down' | 'closed'; reason: string; reconnects: number; [detail: string]: unknown };
+  /** TCP only: waits for the first connection attempt, at most timeoutMs; true when connected. */
+  connected?(timeoutMs: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface RedisConnectionOptions {
+  /** REDIS_URL: redis:// or rediss:// (one node). */
+  url?: string;
+  /** REDIS_PASSWORD (overrides the URL's). */
+  password?: string;
+  /** REDIS_CLUSTER_NODES: host:port seeds of a Cluster. */
+  clusterNodes?: string[] | string;
+  /** TLS to Cluster nodes. */
+  tls?: boolean;
+  /** REDIS_REST_URL + REDIS_REST_TOKEN: Upstash-format REST. */
+  restUrl?: string;
+  restToken?: string;
+}
+
+export interface RedisStoreOptions extends BaseStoreOptions, RedisConnectionOptions {
+  /** A connection built by the caller (else one is made from the connection options). */
+  backend?: RedisBackend;
+  /** REDIS_KEY_PREFIX, default "ltl:". */
+  keyPrefix?: string;
+  /** GET deadline, ms (default 50). */
+  readTimeoutMs?: number;
+  /** SET/DEL/tag deadline, ms (default 250). */
+  writeTimeoutMs?: number;
+  /** Deadline of a whole list or invalidation, ms (default 2000). */
+  scanTimeoutMs?: number;
+  /** TCP: how long createRedisStore waits for the first connection attempt, ms (default 1000). */
+  connectWaitMs?: number;
+  /** Most keys one invalidation deletes (default 100000). */
+  maxInvalidateKeys?: number;
+  timers?: Timers;
+}
+
+export declare const DEFAULT_REDIS_KEY_PREFIX: 'ltl:';
+export declare const DEFAULT_REDIS_READ_TIMEOUT_MS: 50;
+export declare const DEFAULT_REDIS_WRITE_TIMEOUT_MS: 250;
+export declare const DEFAULT_REDIS_SCAN_TIMEOUT_MS: 2000;
+
+export declare class RedisStore implements StoreAdapter {
+  constructor(options: RedisStoreOptions & { backend: RedisBackend });
+  readonly name: 'redis';
+  readonly keyPrefix: string;
+  readonly backend: RedisBackend;
+  recordKey(key: string): string;
+  tagKey(tag: string): string;
+  get(key: string): Promise<StoredEntry | null>;
+  put(key: string, entry: StoredEntry): Promise<PutOutcome>;
+  remove(key: string): Promise<boolean>;
+  list(prefix?: string): Promise<StoredKey[]>;
+  /** Deletes the records whose key matches a Redis glob (SCAN on every master); answers how many. */
+  invalidateGlob(pattern: string): Promise<number>;
+  /** Deletes the records written with `tag`; answers how many. */
+  invalidateTag(tag: string): Promise<number>;
+  /** Also `degraded` (with `reason`) while the connection is down, before any call fails. */
+  health(): StoreHealth & { mode: RedisBackend['mode']; connection: ReturnType<RedisBackend['state']>; reason?: string };
+  close(): Promise<void>;
+}
+
+export declare function createRedisRestBackend(options: {
+  url: string;
+  token: string;
+  fetch?: typeof fetch;
+  monotonicNow?: () => number;
+  backoffMinMs?: number;
+  backoffMaxMs?: number;
+}): RedisBackend & { pipeline(commands: string[][], options?: { timeoutMs?: number }): Promise<Array<unknown>> };
+
+/** A TCP backend with node-redis (Node >= 20.16, the `redis` package installed): one node (`url`) or a Cluster (`clusterNodes`). */
+export declare function createRedisTcpBackend(
+  options: RedisConnectionOptions & { reconnectMinMs?: number; reconnectMaxMs?: number; connectTimeoutMs?: number; commandsQueueMaxLength?: number; redis?: unknown },
+): RedisBackend;
+
+/** A RedisStore in any mode; TCP (url / clusterNodes) loads node-redis (Node only, the `redis` package). */
+export declare function createRedisStore(options: RedisStoreOptions): Promise<RedisStore>;
+
+/** The Redis options of a configuration's REDIS_* keys, or null when REDIS_ENABLED is not true. */
+export declare function redisOptionsFromConfig(config: Record<string, unknown>): (RedisConnectionOptions & { keyPrefix?: string }) | null;
+
+export type StoreKind = 'memory' | 'indexeddb' | 'cache-api' | 'kv' | 'redis';
 export declare const STORE_KINDS: readonly StoreKind[];
 
 export declare function detectStoreKind(options?: { namespace?: unknown }, host?: typeof globalThis): StoreKind;
 
 export declare function createStore(
   kind?: StoreKind | 'auto',
-  options?: (MemoryStoreOptions | IndexedDbStoreOptions | CacheApiStoreOptions | KvStoreOptions) & { store?: StoreAdapter },
+  options?: (MemoryStoreOptions | IndexedDbStoreOptions | CacheApiStoreOptions | KvStoreOptions | RedisStoreOptions) & { store?: StoreAdapter },
 ): StoreAdapter;
 
 /** The host object C++ JsPersistentStore calls; answers through `complete`. */

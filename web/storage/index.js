@@ -5,6 +5,9 @@ import { StorageError, toStorageError } from './errors.js';
 import { IndexedDbStore } from './indexeddb.js';
 import { KvStore } from './kv.js';
 import { MemoryStore } from './memory.js';
+import { createRedisRestBackend } from './redis-rest.js';
+import { createRedisTcpBackend } from './redis-tcp.js';
+import { RedisStore } from './redis.js';
 
 export { CacheApiStore } from './cache-api.js';
 export { DEFAULT_COMPRESSION_THRESHOLD_BYTES, compressionAvailable } from './compression.js';
@@ -14,8 +17,17 @@ export { DurableObjectStore } from './durable-object.js';
 export { IndexedDbStore } from './indexeddb.js';
 export { KV_MIN_TTL_SECONDS, KV_WRITE_INTERVAL_MS, KvStore } from './kv.js';
 export { MemoryStore } from './memory.js';
+export {
+  DEFAULT_REDIS_KEY_PREFIX,
+  DEFAULT_REDIS_READ_TIMEOUT_MS,
+  DEFAULT_REDIS_SCAN_TIMEOUT_MS,
+  DEFAULT_REDIS_WRITE_TIMEOUT_MS,
+  RedisStore,
+} from './redis.js';
+export { createRedisRestBackend } from './redis-rest.js';
+export { createRedisTcpBackend } from './redis-tcp.js';
 
-export const STORE_KINDS = Object.freeze(['memory', 'indexeddb', 'cache-api', 'kv']);
+export const STORE_KINDS = Object.freeze(['memory', 'indexeddb', 'cache-api', 'kv', 'redis']);
 
 /**
  * The adapter kind `createStore('auto')` picks on this host: "kv" when a namespace is given,
@@ -49,9 +61,54 @@ export function createStore(kind = 'auto', options = {}) {
       return new CacheApiStore(options);
     case 'kv':
       return new KvStore(options);
+    case 'redis':
+      // Synchronously only over REST (or a backend the caller built); TCP: createRedisStore().
+      if (!options.backend && !options.restUrl) {
+        throw new StorageError('invalid_argument', 'createStore("redis"): pass options.backend or options.restUrl + restToken (TCP: await createRedisStore(options))', {
+          store: 'redis',
+        });
+      }
+      return new RedisStore({ ...options, backend: options.backend ?? createRedisRestBackend({ url: options.restUrl, token: options.restToken, fetch: options.fetch }) });
     default:
       throw new StorageError('invalid_argument', `createStore: kind must be "auto" or one of ${STORE_KINDS.join(', ')}, got ${kind}`);
   }
+}
+
+/**
+ * The Redis connection options of a configuration (REDIS_* keys), or null when REDIS_ENABLED is
+ * not true. Exactly one mode: url (one node), clusterNodes (a Cluster), restUrl + restToken.
+ */
+export function redisOptionsFromConfig(config = {}) {
+  const enabled = config.REDIS_ENABLED === true || config.REDIS_ENABLED === 'true' || config.REDIS_ENABLED === '1';
+  if (!enabled) return null;
+  const text = (key) => (typeof config[key] === 'string' && config[key] !== '' ? config[key] : undefined);
+  return {
+    url: text('REDIS_URL'),
+    password: text('REDIS_PASSWORD'),
+    clusterNodes: text('REDIS_CLUSTER_NODES')?.split(',').map((node) => node.trim()).filter(Boolean),
+    restUrl: text('REDIS_REST_URL'),
+    restToken: text('REDIS_REST_TOKEN'),
+    keyPrefix: text('REDIS_KEY_PREFIX'),
+  };
+}
+
+/** How long createRedisStore waits for the first TCP connection attempt (ms). */
+export const DEFAULT_REDIS_CONNECT_WAIT_MS = 1000;
+
+/**
+ * A RedisStore for any mode: REST (options.restUrl + restToken, any host with fetch), or TCP with
+ * node-redis (options.url or options.clusterNodes; Node only, the `redis` package must be
+ * installed: it is required only then, so other hosts never need it). TCP resolves once the first
+ * connection attempt has succeeded or failed (at most options.connectWaitMs, default 1000 ms); the
+ * connection keeps trying in the background either way.
+ */
+export async function createRedisStore(options = {}) {
+  if (options.backend || options.restUrl) return createStore('redis', options);
+  const backend = createRedisTcpBackend(options);
+  // A server starting should not send its first requests to the origin only because the
+  // connection is still being set up: wait for the first attempt (bounded), then go on anyway.
+  await backend.connected(options.connectWaitMs ?? DEFAULT_REDIS_CONNECT_WAIT_MS);
+  return new RedisStore({ ...options, backend });
 }
 
 // --- the C++ bridge -----------------------------------------------------------------------------
