@@ -186,6 +186,7 @@ export const FRONT_SETTINGS = Object.freeze({
   NEGATIVE_CACHE_MS: [5000, 0, 600_000, 'how long a request whose providers all failed is answered with that failure again (0 = off)'],
   CLIENT_RATE_LIMIT: [120, 0, 1_000_000, 'Node server: requests per client and period (0 = no limit); at the edge the rate-limit binding sets it'],
   CLIENT_RATE_LIMIT_PERIOD_S: [60, 1, 3600, 'the per-client rate limit period, seconds (sent as Retry-After with a 429)'],
+  FLEET_LEASE_MS: [5000, 100, 120_000, 'Node fleet with Redis: how long one server holds a key\'s fetch lease while the others wait for its answer'],
   EDGE_COORDINATOR_TIMEOUT_MS: [8000, 100, 60_000, 'longest a front waits for the coordinator when it holds no usable copy'],
   EDGE_STALE_TIMEOUT_MS: [250, 0, 60_000, 'longest a front waits for the coordinator before answering its stale-if-error copy'],
   EDGE_KV_MIN_TTL_MS: [300_000, 60_000, 86_400_000, 'kinds with at least this TTL are written to KV (by the coordinator only)'],

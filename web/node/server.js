@@ -13,6 +13,7 @@ import { configFromEnv, frontSettings } from '../http/config.js';
 import { AnswerSource } from '../http/documents.js';
 import { handleRequest } from '../http/front.js';
 import { documentResponse } from '../http/responses.js';
+import { RedisCoordinator } from '../fleet/redis-coordination.js';
 import { FixedWindowLimiter } from './rate-limiter.js';
 
 const WEB_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -29,16 +30,25 @@ function readAssets() {
  */
 export async function startNodeServer({ env = process.env, port = 8080, host = '127.0.0.1', log = false, logger = console.log, clientOptions = {} } = {}) {
   const settings = frontSettings(env);
-  const client = await createClient(configFromEnv(env), clientOptions);
+  const config = configFromEnv(env);
+  const client = await createClient(config, clientOptions);
   const source = new AnswerSource(client, { negativeCacheMs: settings.NEGATIVE_CACHE_MS });
+  // With the Redis tier, the fleet shares one fetch per key: a miss takes the key's lease in Redis
+  // (one server fetches, the others wait for its answer), a hit in this process's memory does not.
+  const backendOfStore = client.persistentStore?.backend;
+  const fleet = backendOfStore ? new RedisCoordinator({ backend: backendOfStore, keyPrefix: config.REDIS_KEY_PREFIX }) : null;
   const assets = readAssets();
   const rateLimiter = settings.CLIENT_RATE_LIMIT > 0 ? new FixedWindowLimiter({ limit: settings.CLIENT_RATE_LIMIT, periodSeconds: settings.CLIENT_RATE_LIMIT_PERIOD_S }) : null;
   const backend = {
     async data(match, request) {
-      const doc = await source.document(match.route, match.params, match.key);
-      return documentResponse(request, doc, Date.now(), { extra: { 'x-ltl-cache': 'core' } });
+      const fetchDocument = () => source.document(match.route, match.params, match.key);
+      if (!fleet || client.cache.has(match.key)) {
+        return documentResponse(request, await fetchDocument(), Date.now(), { extra: { 'x-ltl-cache': 'core' } });
+      }
+      const got = await fleet.runOnce(match.key, settings.FLEET_LEASE_MS, fetchDocument);
+      return documentResponse(request, got.value, Date.now(), { extra: { 'x-ltl-cache': got.role === 'follower' ? 'fleet' : 'core', 'x-ltl-fleet': got.role } });
     },
-    health: () => client.health(),
+    health: async () => ({ ...(await client.health()), ...(fleet ? { fleet: { ...fleet.stats } } : {}) }),
     ops: (op, params) => (op === 'report' ? client.report(params.window_ms !== undefined ? { windowMs: params.window_ms } : {}) : client[op]()),
     async invalidate(what) {
       const [how] = ['key', 'glob', 'tag'].filter((name) => typeof what[name] === 'string');

@@ -2,14 +2,12 @@
 // against the upstream simulator: the shared HTTP layer's behaviour, access log, graceful shutdown.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 
 import { startSimulator } from '../../../scripts/simulator/index.mjs';
+import { serve as startServe } from '../support/serve.mjs';
 import { UNTHROTTLED } from '../support/simulated.mjs';
 
-const BIN = fileURLToPath(new URL('../../../bin/bitcoin-ltl.mjs', import.meta.url));
 const PRICE_ROUTE = 'coingecko.simple_price';
 const OPS_TOKEN = 'node-ops-token-0123456789';
 
@@ -19,32 +17,8 @@ before(async () => {
 });
 after(() => sim?.close());
 
-/** Starts `bitcoin-ltl serve` on a free port; resolves once it prints its URL. */
-async function serve(env = {}, args = []) {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
-    env: { ...process.env, ...sim.baseUrls, ...UNTHROTTLED, RETRY_MAX_ATTEMPTS: '1', CACHE_REFRESH_AHEAD_PCT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    output += chunk;
-  });
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL printed: ${output}`)), 15_000);
-    child.stdout.on('data', () => {
-      const match = /serve: (http:\/\/[^ ]+\/) /.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${output}`)));
-  });
-  return { child, url, output: () => output };
-}
+const serve = (env = {}, args = []) =>
+  startServe({ ...sim.baseUrls, ...UNTHROTTLED, RETRY_MAX_ATTEMPTS: '1', CACHE_REFRESH_AHEAD_PCT: '0', ...env }, args);
 
 describe('bitcoin-ltl serve', () => {
   let server;
