@@ -8,13 +8,15 @@
 
 export const DEFAULT_GATE_TIMEOUT_MS = 100;
 const MAX_REASON_CHARS = 200;
+const HOST_TIMERS = { set: (fn, ms) => setTimeout(fn, ms), clear: (handle) => clearTimeout(handle) };
 
 /**
  * @param {{ admit: Function, pause?: Function }} gate the host's gate (web/index.d.ts AdmissionGate)
  * @param {(id: number, allowed: boolean, retryAfterMs: number, reason: string) => void} answer
- * @param {{ timeoutMs?: number }} options
+ * @param {{ timeoutMs?: number, timers?: { set: typeof setTimeout, clear: typeof clearTimeout } }} options
+ *   timers: injected by tests (a manual clock); default the host's setTimeout/clearTimeout
  */
-export function gateBridge(gate, answer, { timeoutMs = DEFAULT_GATE_TIMEOUT_MS } = {}) {
+export function gateBridge(gate, answer, { timeoutMs = DEFAULT_GATE_TIMEOUT_MS, timers = HOST_TIMERS } = {}) {
   let closed = false;
   return {
     // Called by the core; never throws into it and always answers exactly once, asynchronously.
@@ -23,10 +25,10 @@ export function gateBridge(gate, answer, { timeoutMs = DEFAULT_GATE_TIMEOUT_MS }
       const settle = (allowed, retryAfterMs, reason) => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        timers.clear(timer);
         if (!closed) answer(id, allowed, retryAfterMs, reason);
       };
-      const timer = setTimeout(() => settle(true, 0, ''), timeoutMs);
+      const timer = timers.set(() => settle(true, 0, ''), timeoutMs);
       timer.unref?.(); // a pending request keeps Node alive, not the gate's timer
       let verdict;
       try {

@@ -1,6 +1,6 @@
-// The JS half of the admission gate (web/gate.js) on Node's mock timers: what the core hears
+// The JS half of the admission gate (web/gate.js) with injected timers: what the core hears
 // for each way a host's gate can answer, fail or hang. No WASM needed.
-import { test, mock } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { gateBridge, gateOptionsProblem } from '../../../web/gate.js';
@@ -16,18 +16,20 @@ function bridged(gate, options) {
 
 test('an allow and a denial reach the core once each, with the limits passed through', async () => {
   const asked = [];
+  const timers = manualTimers();
   const { bridge, answers } = bridged({
     admit: async (provider, limit) => {
       asked.push([provider, limit]);
       return provider === 'coingecko' ? { allowed: false, retryAfterMs: 4200, reason: 'spent' } : { allowed: true };
     },
-  });
+  }, { timers });
   bridge.admit(1, 'coingecko', 10, 3);
   bridge.admit(2, 'kraken', 30, 2);
   assert.deepEqual(answers, [], 'never answered synchronously inside the core');
   await settle();
   assert.deepEqual(asked, [['coingecko', { ratePerMin: 10, burst: 3 }], ['kraken', { ratePerMin: 30, burst: 2 }]]);
   assert.deepEqual(answers, [[1, false, 4200, 'spent'], [2, true, 0, '']]);
+  assert.equal(timers.pending, 0, 'an answered admit leaves no timer behind');
 });
 
 test('a throwing, rejecting or nonsense gate counts as allowed; bad retry times become 0', async () => {
@@ -48,16 +50,31 @@ test('a throwing, rejecting or nonsense gate counts as allowed; bad retry times 
   assert.deepEqual(answers[5], [5, false, 0, '']);
 });
 
-test('a gate slower than timeoutMs is allowed at the timeout and its late denial is ignored', async (t) => {
-  mock.timers.enable({ apis: ['setTimeout'] });
-  t.after(() => mock.timers.reset());
+// A manual clock: timers fire only when the test moves time.
+function manualTimers() {
+  let now = 0;
+  let nextId = 0;
+  const pending = new Map();
+  return {
+    set: (fn, ms) => { pending.set(++nextId, { at: now + ms, fn }); return nextId; },
+    clear: (id) => pending.delete(id),
+    tick(ms) {
+      now += ms;
+      for (const [id, timer] of [...pending]) if (timer.at <= now) { pending.delete(id); timer.fn(); }
+    },
+    get pending() { return pending.size; },
+  };
+}
+
+test('a gate slower than timeoutMs is allowed at the timeout and its late denial is ignored', async () => {
+  const timers = manualTimers();
   let deny;
-  const { bridge, answers } = bridged({ admit: () => new Promise((resolve) => { deny = () => resolve({ allowed: false }); }) }, { timeoutMs: 100 });
+  const { bridge, answers } = bridged({ admit: () => new Promise((resolve) => { deny = () => resolve({ allowed: false }); }) }, { timeoutMs: 100, timers });
   bridge.admit(7, 'coingecko', 10, 3);
-  mock.timers.tick(99);
+  timers.tick(99);
   await settle();
   assert.deepEqual(answers, []);
-  mock.timers.tick(1);
+  timers.tick(1);
   assert.deepEqual(answers, [[7, true, 0, '']]);
   deny();
   await settle();
