@@ -280,7 +280,8 @@ void UpstreamClient::ask_gate(uint64_t call_id) {
   const uint64_t token = ++call->admission_token;
   std::weak_ptr<bool> alive = alive_;
   // The gate may answer synchronously (then `call` may be gone) or later.
-  gate_->admit(provider.limiter_key, provider.rate_limit.refill_per_second * 60, provider.rate_limit.capacity,
+  const std::string budget = provider.limiter_key;  // a copy: configure() may run inside admit's answer
+  gate_->admit(budget, provider.rate_limit.refill_per_second * 60, provider.rate_limit.capacity,
                [this, alive, call_id, token](Admission admission) {
                  if (alive.expired()) return;
                  on_admission(call_id, token, std::move(admission));
