@@ -396,7 +396,8 @@ void UpstreamClient::on_answer(uint64_t call_id, uint64_t attempt_token, HttpRes
   if (error->retry_after_ms >= 0 &&
       (error->category == ErrorCategory::rate_limited || error->category == ErrorCategory::upstream_5xx)) {
     limiter_.pause_until(provider.limiter_key, now + error->retry_after_ms);
-    if (gate_) gate_->pause(provider.limiter_key, std::min(error->retry_after_ms, RateLimiter::kMaxPauseMs));
+    if (gate_ && error->retry_after_ms > 0)
+      gate_->pause(provider.limiter_key, std::min(error->retry_after_ms, RateLimiter::kMaxPauseMs));
   }
   on_attempt_failed(*call, std::move(*error));
 }
