@@ -52,6 +52,35 @@ export interface LoadOptions {
   WebSocket?: unknown;
   /** Extra options for the real-time client (see web/realtime.d.ts). */
   realtime?: Record<string, unknown>;
+  /** A fleet-wide provider budget asked before every upstream attempt (e.g. a Redis token bucket). */
+  gate?: AdmissionGate;
+  /** How long an `admit` may take before the attempt goes ahead anyway (default 100 ms). */
+  gateTimeoutMs?: number;
+}
+
+/** What an {@link AdmissionGate} answers for one upstream attempt. */
+export interface Admission {
+  /** Only `false` denies: the attempt fails `rate_limited` and the route's next provider is tried. */
+  allowed: boolean;
+  /** When denied: ms until the budget has a token again. */
+  retryAfterMs?: number;
+  /** When denied: why, quoted in the error message. */
+  reason?: string;
+}
+
+/**
+ * A host-wide budget in front of every upstream attempt, after the process's own rate limiter.
+ * Best-effort: an `admit` that throws, rejects or takes longer than `gateTimeoutMs` counts as
+ * allowed (the local limiter still applies), so a down fleet store never stops the data.
+ */
+export interface AdmissionGate {
+  /**
+   * Spend one token of `provider`'s budget (the provider name, or its shared rate-limit key).
+   * `ratePerMin` and `burst` are the limits configured in this process.
+   */
+  admit(provider: string, limit: { ratePerMin: number; burst: number }): Promise<Admission> | Admission;
+  /** The provider answered with Retry-After: pause its budget for the fleet for `ms`. */
+  pause?(provider: string, ms: number): unknown;
 }
 
 /** A persistent tier adapter (web/storage): IndexedDB, Cache API, KV, Redis or memory. */

@@ -5,6 +5,7 @@ import createLtlModule from '../wasm/dist/bitcoin-ltl.mjs';
 import { createFetchXMLHttpRequest } from './xhr-fetch.js';
 import { createRealtime, mempoolWebSocketUrl } from './realtime.js';
 import { bridgeStore, createRedisStore, createStore, detectStoreKind, redisOptionsFromConfig } from './storage/index.js';
+import { DEFAULT_GATE_TIMEOUT_MS, gateBridge, gateOptionsProblem } from './gate.js';
 
 // What an HTTP front end answers for errors raised in the shell itself (the core sends its own).
 function httpStatusFor(category) {
@@ -89,13 +90,15 @@ class Client {
   #realtime = null;
   #realtimeOptions;
   #store;
+  #gate;
   #lagTimer = null;
   #longTaskObserver = null;
   #keepAlive = null;
 
-  constructor(native, { store = null, realtime = {} } = {}) {
+  constructor(native, { store = null, realtime = {}, gate = null } = {}) {
     this.#native = native;
     this.#store = store;
+    this.#gate = gate;
     this.#realtimeOptions = realtime;
     native.setEventListener((eventJson) => this.#dispatch(JSON.parse(eventJson)));
     this.#watchHost();
@@ -199,6 +202,7 @@ class Client {
     this.#realtime = null;
     if (this.#lagTimer) clearInterval(this.#lagTimer);
     this.#longTaskObserver?.disconnect();
+    this.#gate?.close(); // late admissions are dropped, not sent to a deleted core
     this.#native.stop();
     this.#native.delete();
     this.#native = null;
@@ -332,6 +336,8 @@ function priceUpdate(quote) {
  * @param {import('./index.d.ts').LoadOptions} options how to obtain the .wasm, which fetch to use
  */
 export async function createClient(config = {}, options = {}) {
+  const gateProblem = gateOptionsProblem(options.gate, options.gateTimeoutMs);
+  if (gateProblem) throw new LtlError({ category: 'validation', severity: 'low', operation: 'createClient', message: gateProblem });
   const moduleArg = await wasmLoadOptions(options);
   if (options.forceFetchXhr || typeof globalThis.XMLHttpRequest === 'undefined') {
     const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
@@ -350,8 +356,15 @@ export async function createClient(config = {}, options = {}) {
   const host = store ? bridgeStore(store, (id, errorJson, resultJson) => client?.storeDone(id, errorJson, resultJson)) : null;
   // options.now: an injected wall clock (unix ms), for tests and simulations.
   const native = new module.Client(typeof options.now === 'function' ? options.now : undefined, host);
+  // A fleet budget before every upstream attempt; set before configure(), whose warming already fetches.
+  const gate = options.gate
+    ? gateBridge(options.gate, (id, allowed, retryAfterMs, reason) => native.gateDone(id, allowed, retryAfterMs, reason),
+      { timeoutMs: options.gateTimeoutMs ?? DEFAULT_GATE_TIMEOUT_MS })
+    : null;
+  if (gate) native.setAdmissionGate(gate);
   const error = native.configure(JSON.stringify(config));
   if (error || storeError) {
+    gate?.close();
     native.delete();
     store?.close?.();
     if (error) throw LtlError.fromJSON(error);
@@ -364,7 +377,7 @@ export async function createClient(config = {}, options = {}) {
     WebSocket: options.WebSocket ?? globalThis.WebSocket,
     ...options.realtime,
   };
-  client = new Client(native, { store, realtime });
+  client = new Client(native, { store, realtime, gate });
   return client;
 }
 

@@ -50,6 +50,7 @@ class WasmClient {
       IntegrationOptions options;
       options.store = store_.get();
       service_ = std::make_unique<IntegrationService>(clock_, scheduler_, transport_, config.value(), options);
+      if (gate_) service_->set_admission_gate(gate_.get());
       service_->set_event_listener([this](const json& event) {
         if (!listener_.isUndefined() && !listener_.isNull()) listener_(dump(event));
       });
@@ -156,6 +157,24 @@ class WasmClient {
     if (store_) store_->complete(static_cast<uint64_t>(id), error_json_text, result_json);
   }
 
+  // `gate_host`: the JS bridge of a fleet admission gate (web/index.js gateBridge), set
+  // before configure(); null/undefined = local rate limits only.
+  void set_admission_gate(emscripten::val gate_host) {
+    if (gate_host.isNull() || gate_host.isUndefined()) {
+      if (service_) service_->set_admission_gate(nullptr);
+      gate_.reset();
+      return;
+    }
+    auto gate = std::make_unique<JsAdmissionGate>(gate_host);
+    if (service_) service_->set_admission_gate(gate.get());
+    gate_ = std::move(gate);
+  }
+
+  // The JS gate's answer to admission request `id`.
+  void gate_done(double id, bool allowed, double retry_after_ms, const std::string& reason) {
+    if (gate_) gate_->complete(static_cast<uint64_t>(id), allowed, retry_after_ms, reason);
+  }
+
   void stop() {
     if (service_) service_->stop();
   }
@@ -194,6 +213,7 @@ class WasmClient {
   HostScheduler scheduler_;
   EmscriptenFetchTransport transport_;
   std::unique_ptr<JsPersistentStore> store_;
+  std::unique_ptr<JsAdmissionGate> gate_;  // declared before service_: outlives it
   std::unique_ptr<IntegrationService> service_;
   emscripten::val listener_ = emscripten::val::undefined();
 };
@@ -225,5 +245,7 @@ EMSCRIPTEN_BINDINGS(bitcoin_ltl) {
       .function("setHostGauge", &ltl::WasmClient::set_host_gauge)
       .function("addHostCounter", &ltl::WasmClient::add_host_counter)
       .function("storeDone", &ltl::WasmClient::store_done)
+      .function("setAdmissionGate", &ltl::WasmClient::set_admission_gate)
+      .function("gateDone", &ltl::WasmClient::gate_done)
       .function("stop", &ltl::WasmClient::stop);
 }

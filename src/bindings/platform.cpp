@@ -162,4 +162,31 @@ void JsPersistentStore::list(const std::string& prefix, std::function<void(Resul
   if (!start("list", completion, prefix)) done(storage_error(name_, "list", "too many storage calls in flight"));
 }
 
+void JsAdmissionGate::admit(const std::string& budget, double rate_per_min, double burst,
+                             std::function<void(Admission)> done) {
+  if (pending_.size() >= kMaxPending) {
+    done(Admission{false, 0, "too many admissions in flight (" + std::to_string(kMaxPending) + ")"});
+    return;
+  }
+  const uint64_t id = ++last_id_;
+  pending_.emplace(id, std::move(done));
+  host_.call<void>("admit", static_cast<double>(id), budget, rate_per_min, burst);
+}
+
+void JsAdmissionGate::pause(const std::string& budget, int64_t retry_after_ms) {
+  host_.call<void>("pause", budget, static_cast<double>(retry_after_ms));
+}
+
+void JsAdmissionGate::complete(uint64_t id, bool allowed, double retry_after_ms, const std::string& reason) {
+  auto node = pending_.extract(id);
+  if (node.empty()) return;
+  Admission admission;
+  admission.allowed = allowed;
+  // NaN, negative or absurd values from the host mean "unknown": 0.
+  admission.retry_after_ms =
+      retry_after_ms > 0 && retry_after_ms < 86400000.0 ? static_cast<int64_t>(retry_after_ms) : 0;
+  admission.reason = reason;
+  node.mapped()(std::move(admission));
+}
+
 }  // namespace ltl

@@ -11,6 +11,7 @@
 #include "cache/persistent_store.h"
 #include "core/clock.h"
 #include "core/scheduler.h"
+#include "resilience/admission_gate.h"
 
 namespace ltl {
 
@@ -80,6 +81,29 @@ class JsPersistentStore final : public PersistentStore {
   std::string name_;
   uint64_t last_id_ = 0;
   std::unordered_map<uint64_t, Completion> pending_;
+};
+
+// AdmissionGate over a JS host object (web/index.js gateBridge): admit(id, budget,
+// ratePerMin, burst) runs the host's gate and answers through complete(); pause(budget, ms)
+// is fire-and-forget. The JS side always answers (its own timeout allows), so the pending
+// map drains; if it is full anyway, the attempt is denied rather than left waiting.
+class JsAdmissionGate final : public AdmissionGate {
+ public:
+  static constexpr size_t kMaxPending = 1024;
+
+  explicit JsAdmissionGate(emscripten::val host) : host_(std::move(host)) {}
+  void admit(const std::string& budget, double rate_per_min, double burst,
+             std::function<void(Admission)> done) override;
+  void pause(const std::string& budget, int64_t retry_after_ms) override;
+
+  // Called from JS with the gate's answer to request `id`; unknown ids are ignored.
+  void complete(uint64_t id, bool allowed, double retry_after_ms, const std::string& reason);
+  size_t pending() const { return pending_.size(); }
+
+ private:
+  emscripten::val host_;
+  uint64_t last_id_ = 0;
+  std::unordered_map<uint64_t, std::function<void(Admission)>> pending_;
 };
 
 }  // namespace ltl

@@ -196,6 +196,9 @@ IntegrationService::IntegrationService(const Clock& clock, Scheduler& scheduler,
     metrics_.add("ltl_upstream_rate_limit_waits_total", {{"provider", provider}});
     metrics_.observe("ltl_upstream_rate_limit_wait_ms", {{"provider", provider}}, static_cast<double>(wait_ms));
   };
+  observer.on_admission_denied = [this](const std::string& provider, int64_t, const std::string&) {
+    metrics_.add("ltl_fleet_admission_denied_total", {{"provider", provider}});
+  };
   observer.on_breaker_transition = [this](const BreakerTransition& event) {
     metrics_.add("ltl_breaker_transitions_total", {{"provider", event.provider}, {"to", to_string(event.to)}});
     const double state = event.to == BreakerState::closed ? 0 : event.to == BreakerState::half_open ? 1 : 2;
@@ -296,6 +299,7 @@ void IntegrationService::declare_metrics() {
       {"ltl_upstream_retry_delay_ms", MetricType::histogram, "Delay before each retry by provider.", "ms"},
       {"ltl_upstream_rate_limit_waits_total", MetricType::counter, "Calls that waited for the per-host rate limiter.", "waits"},
       {"ltl_upstream_rate_limit_wait_ms", MetricType::histogram, "Time waited for the rate limiter.", "ms"},
+      {"ltl_fleet_admission_denied_total", MetricType::counter, "Attempts the host's admission gate (fleet budget) refused.", "attempts"},
       {"ltl_breaker_state", MetricType::gauge, "Circuit breaker state by provider: 0 closed, 1 half-open, 2 open.", "state"},
       {"ltl_breaker_transitions_total", MetricType::counter, "Circuit breaker transitions by provider and new state.", "transitions"},
       {"ltl_breaker_failure_rate", MetricType::gauge, "Failure rate in the breaker's window by provider.", "ratio"},

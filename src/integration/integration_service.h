@@ -94,6 +94,8 @@ class IntegrationService {
   TieredCache& cache() { return *cache_; }
   const MetricsRegistry& metrics() const { return metrics_; }
   UpstreamClient& upstream() { return *upstream_; }
+  // A fleet budget before every upstream attempt (see UpstreamClient::set_admission_gate).
+  void set_admission_gate(AdmissionGate* gate) { upstream_->set_admission_gate(gate); }
 
  private:
   class Gateway;

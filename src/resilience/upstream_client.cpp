@@ -31,6 +31,8 @@ struct UpstreamClient::Call {
   BreakerPermit permit;
   bool holds_limiter_slot = false;  // reserved a token, waiting for its time
   bool awaiting_answer = false;
+  bool awaiting_admission = false;
+  uint64_t admission_token = 0;  // an admission for an older attempt (or after the deadline) is dropped
   uint64_t attempt_token = 0;  // answers for an older attempt (or after our timeout) are dropped
   std::optional<TimerId> timer;  // at most one: a limiter wait, a retry delay or the answer guard
   bool inside_fetch = true;      // done must not run synchronously inside fetch()
@@ -102,11 +104,13 @@ std::optional<Error> UpstreamClient::configure(const std::string& provider, cons
     if (auto error = entry.breaker->reconfigure(policy.breaker)) return error;
     entry.policy = policy;
     entry.limiter_key = key;
+    entry.rate_limit = limit;
     return std::nullopt;
   }
   Provider entry;
   entry.policy = policy;
   entry.limiter_key = key;
+  entry.rate_limit = limit;
   entry.breaker = std::make_unique<CircuitBreaker>(provider, clock_, policy.breaker,
                                                    [this](const BreakerTransition& event) {
                                                      if (observer_.on_breaker_transition)
@@ -260,7 +264,73 @@ void UpstreamClient::wait_for_limiter(uint64_t call_id) {
     run_later(*call, wait, &UpstreamClient::wait_for_limiter);
     return;
   }
+  if (gate_) {
+    ask_gate(call_id);
+    return;
+  }
   send_attempt(call_id);
+}
+
+void UpstreamClient::ask_gate(uint64_t call_id) {
+  Call* call = find_call(call_id);
+  if (!call) return;
+  Provider& provider = provider_of(*call);
+  call->holds_limiter_slot = false;  // the local token is spent whatever the gate says
+  call->awaiting_admission = true;
+  const uint64_t token = ++call->admission_token;
+  std::weak_ptr<bool> alive = alive_;
+  // The gate may answer synchronously (then `call` may be gone) or later.
+  const std::string budget = provider.limiter_key;  // a copy: configure() may run inside admit's answer
+  gate_->admit(budget, provider.rate_limit.refill_per_second * 60, provider.rate_limit.capacity,
+               [this, alive, call_id, token](Admission admission) {
+                 if (alive.expired()) return;
+                 on_admission(call_id, token, std::move(admission));
+               });
+  if (alive.expired()) return;  // a synchronous denial ran `done`, which may destroy the client
+  call = find_call(call_id);
+  if (!call || !call->awaiting_admission || call->admission_token != token) return;
+  // A gate that never answers must not hold the call past its deadline.
+  const int64_t left = std::max<int64_t>(0, call->deadline_ms - clock_.now_ms());
+  call->timer = scheduler_.schedule(left, [this, alive, call_id, token]() {
+    if (alive.expired()) return;
+    Call* pending = find_call(call_id);
+    if (!pending || !pending->awaiting_admission || pending->admission_token != token) return;
+    pending->timer.reset();
+    pending->awaiting_admission = false;
+    provider_of(*pending).breaker->on_ignored(pending->permit);
+    const std::string detail = "deadline passed waiting for the admission gate (fleet budget \"" +
+                               provider_of(*pending).limiter_key + "\") before attempt " +
+                               std::to_string(pending->outcome.attempts + 1);
+    Error error = pending->outcome.attempt_errors.empty()
+                      ? make_error(ErrorCategory::timeout, pending->provider, pending->operation, detail)
+                      : pending->outcome.attempt_errors.back();
+    finish(*pending, std::move(error), RetryStop::deadline, detail);
+  });
+}
+
+void UpstreamClient::on_admission(uint64_t call_id, uint64_t admission_token, Admission admission) {
+  Call* call = find_call(call_id);
+  if (!call || !call->awaiting_admission || call->admission_token != admission_token) return;  // late or duplicate
+  call->awaiting_admission = false;
+  if (call->timer) {
+    scheduler_.cancel(*call->timer);
+    call->timer.reset();
+  }
+  if (admission.allowed) {
+    send_attempt(call_id);
+    return;
+  }
+  Provider& provider = provider_of(*call);
+  provider.breaker->on_ignored(call->permit);  // no call was made: says nothing about health
+  const int64_t retry_after_ms = std::max<int64_t>(0, admission.retry_after_ms);
+  if (observer_.on_admission_denied) observer_.on_admission_denied(call->provider, retry_after_ms, admission.reason);
+  std::string detail = "fleet budget \"" + provider.limiter_key + "\" denied the attempt";
+  if (!admission.reason.empty()) detail += ": " + admission.reason;
+  if (retry_after_ms > 0) detail += "; next token in " + std::to_string(retry_after_ms) + " ms";
+  Error error = make_error(ErrorCategory::rate_limited, call->provider, call->operation, detail);
+  if (retry_after_ms > 0) error.retry_after_ms = retry_after_ms;
+  // Like a limiter refusal: no retry here, so a fallback chain moves to its next provider at once.
+  finish(*call, std::move(error), RetryStop::deadline, detail);
 }
 
 void UpstreamClient::send_attempt(uint64_t call_id) {
@@ -324,8 +394,11 @@ void UpstreamClient::on_answer(uint64_t call_id, uint64_t attempt_token, HttpRes
   }
   // The host told us when it can serve again: hold every call to it until then.
   if (error->retry_after_ms >= 0 &&
-      (error->category == ErrorCategory::rate_limited || error->category == ErrorCategory::upstream_5xx))
+      (error->category == ErrorCategory::rate_limited || error->category == ErrorCategory::upstream_5xx)) {
     limiter_.pause_until(provider.limiter_key, now + error->retry_after_ms);
+    if (gate_ && error->retry_after_ms > 0)
+      gate_->pause(provider.limiter_key, std::min(error->retry_after_ms, RateLimiter::kMaxPauseMs));
+  }
   on_attempt_failed(*call, std::move(*error));
 }
 

@@ -2,10 +2,11 @@
 // Every upstream call goes through here. Per attempt:
 //   breaker try_acquire (rejected → circuit_open at once, transport untouched)
 //   → rate limiter reserve (waits on the scheduler; other hosts are not delayed)
+//   → admission gate, when the host set one (a fleet-wide budget; denied → rate_limited)
 //   → transport.send with min(provider timeout, time left before the deadline),
 //     guarded by our own timer in case the transport never answers
 //   → classify_http_result → validator (a 2xx body can still be garbage: parse error)
-//   → breaker outcome (breaker_outcome_for) → Retry-After pauses the host's limiter
+//   → breaker outcome (breaker_outcome_for) → Retry-After pauses the host's limiter (and the gate)
 //   → retry decision (RetrySchedule) with the delay waited on the scheduler.
 // `done` runs exactly once and never synchronously inside fetch(). Nothing runs after
 // the client is destroyed: late transport answers and timers are dropped, and the
@@ -26,6 +27,7 @@
 #include "core/result.h"
 #include "core/scheduler.h"
 #include "net/http.h"
+#include "resilience/admission_gate.h"
 #include "resilience/circuit_breaker.h"
 #include "resilience/rate_limiter.h"
 #include "resilience/retry.h"
@@ -74,6 +76,9 @@ struct UpstreamObserver {
   std::function<void(const std::string& provider, int64_t delay_ms, const std::string& reason)> on_retry;
   std::function<void(const std::string& provider, int64_t wait_ms)> on_rate_limit_wait;
   std::function<void(const BreakerTransition& event)> on_breaker_transition;
+  // The admission gate refused an attempt (retry_after_ms 0 when the gate gave none).
+  std::function<void(const std::string& provider, int64_t retry_after_ms, const std::string& reason)>
+      on_admission_denied;
 };
 
 struct UpstreamProviderSnapshot {
@@ -109,6 +114,12 @@ class UpstreamClient {
 
   void set_observer(UpstreamObserver observer) { observer_ = std::move(observer); }
 
+  // A fleet budget asked before every attempt (after the local limiter), told of every
+  // Retry-After; null (the default) = local limits only. Not owned: it must outlive this
+  // client or be reset to null first, and must not call back into the client from pause().
+  // An answer for a call that already finished (deadline, destruction) is ignored.
+  void set_admission_gate(AdmissionGate* gate) { gate_ = gate; }
+
   // nullopt for an unconfigured provider. Moves open → half_open when the break elapsed.
   std::optional<BreakerState> breaker_state(const std::string& provider);
   std::vector<UpstreamProviderSnapshot> snapshot();  // sorted by provider
@@ -122,12 +133,15 @@ class UpstreamClient {
   struct Provider {
     ProviderPolicy policy;
     std::string limiter_key;
+    RateLimit rate_limit;  // what configure() gave the limiter; the gate is asked for the same
     std::unique_ptr<CircuitBreaker> breaker;
   };
   struct Call;
 
   void start_attempt(uint64_t call_id);
   void wait_for_limiter(uint64_t call_id);
+  void ask_gate(uint64_t call_id);
+  void on_admission(uint64_t call_id, uint64_t admission_token, Admission admission);
   void send_attempt(uint64_t call_id);
   void on_answer(uint64_t call_id, uint64_t attempt_token, HttpResult result);
   void on_attempt_failed(Call& call, Error error);
@@ -145,6 +159,7 @@ class UpstreamClient {
   RandomSource random_;
   UpstreamObserver observer_;
   UpstreamClientLimits limits_;
+  AdmissionGate* gate_ = nullptr;
   RateLimiter limiter_;
   std::map<std::string, Provider> providers_;
   std::unordered_map<uint64_t, std::unique_ptr<Call>> calls_;
