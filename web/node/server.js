@@ -31,12 +31,19 @@ function readAssets() {
 export async function startNodeServer({ env = process.env, port = 8080, host = '127.0.0.1', log = false, logger = console.log, clientOptions = {} } = {}) {
   const settings = frontSettings(env);
   const config = configFromEnv(env);
-  const client = await createClient(config, clientOptions);
+  // With the Redis tier the fleet behaves like one server towards the providers: each provider's
+  // token bucket and Retry-After pauses live in Redis (the gate the core asks before every upstream
+  // attempt), and a miss takes the key's fetch lease (one server fetches, the others wait for its
+  // answer); a hit in this process's memory needs neither.
+  let fleet = null;
+  const gate = {
+    admit: async (provider, budget) => (fleet ? fleet.takeToken(provider, budget) : { allowed: true }),
+    pause: (provider, ms) => fleet?.pauseProvider(provider, ms),
+  };
+  const client = await createClient(config, { ...clientOptions, ...(String(config.REDIS_ENABLED) === 'true' ? { gate } : {}) });
   const source = new AnswerSource(client, { negativeCacheMs: settings.NEGATIVE_CACHE_MS });
-  // With the Redis tier, the fleet shares one fetch per key: a miss takes the key's lease in Redis
-  // (one server fetches, the others wait for its answer), a hit in this process's memory does not.
   const backendOfStore = client.persistentStore?.backend;
-  const fleet = backendOfStore ? new RedisCoordinator({ backend: backendOfStore, keyPrefix: config.REDIS_KEY_PREFIX }) : null;
+  if (backendOfStore) fleet = new RedisCoordinator({ backend: backendOfStore, keyPrefix: config.REDIS_KEY_PREFIX });
   const assets = readAssets();
   const rateLimiter = settings.CLIENT_RATE_LIMIT > 0 ? new FixedWindowLimiter({ limit: settings.CLIENT_RATE_LIMIT, periodSeconds: settings.CLIENT_RATE_LIMIT_PERIOD_S }) : null;
   const backend = {

@@ -74,6 +74,20 @@ describe('three servers, one Redis', () => {
   });
 });
 
+test('COINGECKO_RATE_PER_MIN=2 holds for the fleet: seven currencies over three servers make at most 2 CoinGecko calls', async () => {
+  const servers = await fleet(3, { REDIS_KEY_PREFIX: 'ltl-e:', COINGECKO_RATE_PER_MIN: '2', RATE_LIMIT_MAX_WAIT_MS: '0' });
+  try {
+    const currencies = ['usd', 'eur', 'gbp', 'jpy', 'cad', 'chf', 'aud'];
+    const answers = await Promise.all(currencies.map((currency, i) => servers[i % 3].get(`/api/v1/price?currency=${currency}`)));
+    const bodies = await Promise.all(answers.map((response) => response.json()));
+    for (const [i, response] of answers.entries()) assert.equal(response.status, 200, JSON.stringify(bodies[i]));
+    assert.ok(calls(PRICE_ROUTE) <= 2, `${calls(PRICE_ROUTE)} CoinGecko calls`);
+    assert.ok(bodies.filter((body) => body.source !== 'coingecko').length >= 5, 'the rest came from the next providers');
+  } finally {
+    for (const server of servers) await stop(server);
+  }
+});
+
 test('kill -9 of the lease holder mid-fetch: another server answers within the lease time', async () => {
   const [holder, waiter] = await fleet(2, { REDIS_KEY_PREFIX: 'ltl-b:', FLEET_LEASE_MS: '1000' });
   try {
