@@ -13,6 +13,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { LRUCache } from 'lru-cache';
 import createLtlModule from '../wasm/dist/bitcoin-ltl.mjs';
 import { createClient } from '../web/index.js';
+import { mulberry32 } from './random.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((arg) => {
   const [name, value = 'true'] = arg.replace(/^--/, '').split('=');
@@ -30,16 +31,6 @@ const SEED = 12345;
 
 // ---- Deterministic inputs ---------------------------------------------------------
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = mulberry32(SEED);
 
 function shuffled(array) {

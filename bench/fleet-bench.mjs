@@ -14,6 +14,7 @@
 import { startSimulator } from '../scripts/simulator/index.mjs';
 import { startRedis, stopAllRedis } from '../tests/js/support/redis.mjs';
 import { serve, stop } from '../tests/js/support/serve.mjs';
+import { mulberry32 } from './random.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((arg) => {
   const [name, value = 'true'] = arg.replace(/^--/, '').split('=');
@@ -40,16 +41,6 @@ const FETCH_ROUTES = {
 const KINDS = ['PRICE', 'MARKET', 'FEES', 'MEMPOOL', 'BLOCKS', 'DIFFICULTY', 'HASHRATE', 'SENTIMENT'];
 const LIMITS = Object.fromEntries(['MEMPOOL', 'ESPLORA', 'BLOCKCHAIN_INFO', 'COINGECKO', 'COINBASE', 'KRAKEN', 'BINANCE', 'FNG'].map((p) => [`${p}_RATE_PER_MIN`, '100000']));
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function makeTrace() {
   const random = mulberry32(SEED);

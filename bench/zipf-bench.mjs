@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { startSimulator } from '../scripts/simulator/index.mjs';
 import { createClient } from '../web/index.js';
+import { mulberry32 } from './random.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((arg) => {
   const [name, value = 'true'] = arg.replace(/^--/, '').split('=');
@@ -64,16 +65,6 @@ const routeOf = (key) => {
   return currency ? [route, { currency }] : [route, {}];
 };
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // The trace: Poisson arrivals (mean gap DURATION_MS / REQUESTS) and Zipf(s) ranks.
 function makeTrace() {

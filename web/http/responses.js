@@ -2,6 +2,7 @@
 // Cache-Control from the remaining freshness, stale answers flagged, typed JSON errors, CORS for
 // public routes only, bearer tokens compared in constant time.
 import { LtlError } from '../index.js';
+import { readAtMost } from '../read-at-most.js';
 import { retryAfterSeconds } from './documents.js';
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
@@ -120,24 +121,6 @@ export async function readBody(request, limit) {
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > limit) return null;
   if (!request.body) return '';
-  const reader = request.body.getReader();
-  const chunks = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      return null;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
+  const bytes = await readAtMost(request.body, limit);
+  return bytes === null ? null : new TextDecoder().decode(bytes);
 }

@@ -1,5 +1,6 @@
 // gzip through the host's CompressionStream / DecompressionStream (browsers, Node >= 18,
 // workerd, Deno): Emscripten's zlib port cannot be fetched at build time here.
+import { readAtMost } from '../read-at-most.js';
 import { StorageError } from './errors.js';
 
 /** Values larger than this many UTF-8 bytes are offered to gzip by default. */
@@ -12,25 +13,8 @@ export function compressionAvailable() {
 // Pipes `bytes` through a transform and collects the output, refusing to hold more than
 // `maxOutputBytes` (a corrupted or hostile gzip stream must not balloon memory).
 async function transform(bytes, stream, maxOutputBytes) {
-  const reader = new Blob([bytes]).stream().pipeThrough(stream).getReader();
-  const chunks = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxOutputBytes) {
-      await reader.cancel().catch(() => {});
-      throw new RangeError(`output exceeds the expected ${maxOutputBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const out = await readAtMost(new Blob([bytes]).stream().pipeThrough(stream), maxOutputBytes);
+  if (out === null) throw new RangeError(`output exceeds the expected ${maxOutputBytes} bytes`);
   return out;
 }
 
