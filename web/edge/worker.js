@@ -57,6 +57,7 @@ const ADMIN_METHODS = 'POST';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const PROMETHEUS_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+const OPENMETRICS_TYPE = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
 const DASHBOARD_CSP = [
   "default-src 'none'",
   "script-src 'self'",
@@ -383,7 +384,7 @@ async function route(request, url, env) {
   if (asset) return serveAsset(asset);
   const params = parseParams(url, api.params);
   const client = await getClient(env);
-  return api.handle({ client, env, params, url });
+  return api.handle({ client, env, params, url, request });
 }
 
 /**
@@ -457,9 +458,16 @@ async function serveHealth({ client, env }) {
   return clientJson(health.status === 'unhealthy' ? 503 : 200, health, env);
 }
 
-async function serveMetricsText({ client, env }) {
-  return new Response(redactSecrets(await client.metricsText(), env), {
-    headers: { 'content-type': PROMETHEUS_TYPE, 'cache-control': 'no-store' },
+// OpenMetrics only when the scraper asks for it (Prometheus does when configured to); else 0.0.4.
+function wantsOpenMetrics(request) {
+  return /(^|,)\s*application\/openmetrics-text\s*(;|,|$)/i.test(request?.headers.get('accept') ?? '');
+}
+
+async function serveMetricsText({ client, env, request }) {
+  const openmetrics = wantsOpenMetrics(request);
+  const text = await client.metricsText({ format: openmetrics ? 'openmetrics' : 'prometheus' });
+  return new Response(redactSecrets(text, env), {
+    headers: { 'content-type': openmetrics ? OPENMETRICS_TYPE : PROMETHEUS_TYPE, 'cache-control': 'no-store', vary: 'Accept' },
   });
 }
 
