@@ -86,14 +86,14 @@ std::string escape_label_value(const std::string& text) {
   return out;
 }
 
-// Sanitized, sorted by name, first of any duplicate name kept; `reserved` gets an
-// exported_ prefix (le belongs to the histogram itself).
+// Sanitized, sorted by name, first of any duplicate name kept; `reserved` (le, which belongs to
+// the histogram itself) and quantile (promtool reserves it for summaries) get an exported_ prefix.
 std::vector<std::pair<std::string, std::string>> export_labels(const Labels& labels, const char* reserved) {
   std::vector<std::pair<std::string, std::string>> out;
   std::set<std::string> seen;
   for (const auto& [name, value] : labels) {
     std::string exported = sanitize_label_name(name);
-    if (reserved != nullptr && exported == reserved) exported = "exported_" + exported;
+    if ((reserved != nullptr && exported == reserved) || exported == "quantile") exported = "exported_" + exported;
     if (!seen.insert(exported).second) continue;
     out.emplace_back(exported, value);
   }

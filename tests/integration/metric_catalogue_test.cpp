@@ -96,7 +96,8 @@ class MetricCatalogue : public ::testing::Test {
     config_.coingecko_api_url = "http://sim.test/coingecko";
     config_.coinbase_api_url = "http://sim.test/coinbase";
     config_.mempool_api_url = "http://sim.test/mempool";
-    // coingecko answers prices; coinbase fails (a fallback); everything else is a 404.
+    config_.price_providers = {"coinbase", "coingecko"};
+    // coinbase fails (retried, then a fallback), coingecko answers prices; everything else is a 404.
     transport_.answer_with([](const HttpRequest& request) {
       if (request.url.find("/coingecko/simple/price") != std::string::npos)
         return http_response(200, fixture("coingecko/simple_price.json"));

@@ -162,7 +162,7 @@ TEST(Prometheus, EscapesAndSanitizesTrickyInput) {
   EXPECT_NE(text.find("ltl_cache_lookups_total{_0tier=\"memory\",key_family=\"fees\",label__name=\"x\"} 4\n"),
             std::string::npos) << text;
   EXPECT_NE(text.find("# TYPE ltl_cache_evictions gauge\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("ltl_upstream_latency_seconds_bucket{provider=\"kraken\",quantile=\"user\",le=\"2.5\"} 1\n"),
+  EXPECT_NE(text.find("ltl_upstream_latency_seconds_bucket{exported_quantile=\"user\",provider=\"kraken\",le=\"2.5\"} 1\n"),
             std::string::npos) << text;
   EXPECT_NE(text.find("ltl_upstream_latency_seconds_bucket{exported_le=\"x\",provider=\"kraken\",le=\"+Inf\"} 1\n"),
             std::string::npos) << text;
@@ -254,6 +254,7 @@ TEST(Prometheus, PromtoolAcceptsTrickyRegistry) {
   std::string text = to_prometheus(tricky_registry());
   PromtoolResult result = promtool_check(text);
   EXPECT_EQ(result.exit_code, 0) << "promtool said:\n" << result.output << "\nfor:\n" << text;
+  EXPECT_EQ(result.output, "") << "promtool lint findings:\n" << result.output << "\nfor:\n" << text;
 }
 
 TEST(Prometheus, PromtoolAcceptsTheIntegrationMetrics) {
