@@ -314,12 +314,14 @@ nlohmann::json MetricsRegistry::snapshot(int64_t now_ms) const {
     nlohmann::json samples = nlohmann::json::array();
     for (const auto& [labels, v] : f.values) samples.push_back({{"labels", labels_json(labels)}, {"value", v}});
     for (const auto& [labels, sketch] : f.sketches) {
+      // A series with no observation yet has no percentiles (null), not 0 ms ones.
+      auto percentile = [&sketch](double q) { return sketch.count() ? nlohmann::json(sketch.quantile(q)) : nlohmann::json(); };
       samples.push_back({{"labels", labels_json(labels)},
                          {"count", sketch.count()},
                          {"sum", sketch.sum()},
-                         {"p50", sketch.quantile(0.5)},
-                         {"p95", sketch.quantile(0.95)},
-                         {"p99", sketch.quantile(0.99)}});
+                         {"p50", percentile(0.5)},
+                         {"p95", percentile(0.95)},
+                         {"p99", percentile(0.99)}});
     }
     metrics.push_back({{"name", name},
                        {"type", to_string(f.type)},

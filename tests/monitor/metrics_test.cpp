@@ -234,6 +234,11 @@ TEST(MetricsRegistry, SeriesCreatedUpFrontAndCountersMirroredFromTotals) {
   EXPECT_EQ(registry.find_family("requests_total")->values.at({{"route", "price"}}), 0);
   EXPECT_TRUE(std::isnan(registry.value("spread", {{"currency", "usd"}})));
   EXPECT_EQ(registry.histogram("latency_ms", {{"route", "price"}})->count(), 0u);
+  const nlohmann::json snapshot = registry.snapshot(0);
+  for (const auto& family : snapshot["metrics"])
+    if (family["name"] == "latency_ms") {
+      EXPECT_TRUE(family["samples"][0]["p95"].is_null()) << family.dump();
+    }
   EXPECT_EQ(registry.find_family("latency_ms")->bucket_counts.at({{"route", "price"}}).size(),
             default_latency_buckets_ms().size() + 1);
   registry.add("requests_total", {{"route", "price"}}, 2);
