@@ -313,7 +313,8 @@ nlohmann::json MetricsRegistry::snapshot(int64_t now_ms) const {
   for (const auto& [name, f] : families_) {
     nlohmann::json samples = nlohmann::json::array();
     for (const auto& [labels, v] : f.values) samples.push_back({{"labels", labels_json(labels)}, {"value", v}});
-    for (const auto& [labels, sketch] : f.sketches) {
+    for (const auto& [labels, sketch_ref] : f.sketches) {
+      const LatencySketch& sketch = sketch_ref;  // clang 14 (em++) cannot capture a structured binding
       // A series with no observation yet has no percentiles (null), not 0 ms ones.
       auto percentile = [&sketch](double q) { return sketch.count() ? nlohmann::json(sketch.quantile(q)) : nlohmann::json(); };
       samples.push_back({{"labels", labels_json(labels)},
