@@ -338,8 +338,8 @@ export interface LtlClient {
   sentiment(): Promise<Sentiment>;
   health(): Promise<Health>;
   metrics(): Promise<MetricsSnapshot>;
-  /** Prometheus text exposition 0.0.4. */
-  metricsText(): Promise<string>;
+  /** Prometheus text exposition 0.0.4; OpenMetrics 1.0 text with `{ format: 'openmetrics' }` (ends with `# EOF`). */
+  metricsText(options?: { format?: 'prometheus' | 'openmetrics' }): Promise<string>;
   /** Bounded history for charts: `{ t: unix ms[], series: { "name{labels}:stat": (number|null)[] } }`. */
   history(): Promise<{ t: number[]; series: Record<string, Array<number | null>> }>;
   /** Active alerts, recently resolved ones (newest first), and counts of suppressed and dropped alert events. */

@@ -134,9 +134,12 @@ class Client {
 
   async health() { return this.#parse(this.#alive().health()); }
   async metrics() { return this.#parse(this.#alive().metrics()); }
-  /** Prometheus text exposition 0.0.4. */
-  async metricsText() {
-    const text = this.#alive().prometheus();
+  /** Prometheus text exposition 0.0.4, or OpenMetrics 1.0 text with `{ format: 'openmetrics' }`. */
+  async metricsText({ format = 'prometheus' } = {}) {
+    if (format !== 'prometheus' && format !== 'openmetrics') {
+      throw new TypeError(`metricsText: format must be 'prometheus' or 'openmetrics', got ${JSON.stringify(format)}`);
+    }
+    const text = this.#alive().prometheus(format === 'openmetrics');
     if (text.startsWith('{"error"')) throw LtlError.fromJSON(text);
     return text;
   }

@@ -117,10 +117,10 @@ class WasmClient {
       return dump(service_->metrics_snapshot());
     });
   }
-  std::string prometheus() {
+  std::string prometheus(bool openmetrics) {
     return with_service("metrics", [&] {
       sample_heap();
-      return service_->metrics_prometheus();
+      return service_->metrics_prometheus(openmetrics);
     });
   }
   std::string history() { return with_service("history", [&] { return dump(service_->history()); }); }

@@ -120,6 +120,8 @@ void JsPersistentStore::put(const std::string& key, const StoredEntry& entry, st
     try {
       outcome.raw_bytes = parsed.at("rawBytes").get<size_t>();
       outcome.stored_bytes = parsed.at("storedBytes").get<size_t>();
+      // Optional: adapters without compression report none.
+      if (parsed.contains("savedBytes")) outcome.saved_bytes = parsed.at("savedBytes").get<size_t>();
     } catch (const json::exception&) {
       return done(storage_error(store, "put", "adapter returned no byte counts"));
     }

@@ -31,6 +31,9 @@ struct StoredKey {
 struct PutOutcome {
   size_t raw_bytes = 0;     // value bytes before compression
   size_t stored_bytes = 0;  // bytes written (after compression, with metadata)
+  // Raw value bytes minus the compressed payload when the adapter compressed, else 0: what
+  // compression saved. Never negative (metadata is not compression's cost).
+  size_t saved_bytes = 0;
 };
 
 class PersistentStore {

@@ -530,6 +530,7 @@ void TieredCache::persist(const std::string& key, const std::string& value, cons
     note_store_success();
     store_stats_.raw_bytes += result.value().raw_bytes;
     store_stats_.stored_bytes += result.value().stored_bytes;
+    store_stats_.saved_bytes += result.value().saved_bytes;
     if (ticket->invalidated) {
       // The write landed after an invalidation that could not see it: take it back out.
       remove_from_store(key);
@@ -864,7 +865,7 @@ void to_json(nlohmann::json& out, const TieredCacheStats& stats) {
                      {"removes", p.removes},
                      {"raw_bytes", p.raw_bytes},
                      {"stored_bytes", p.stored_bytes},
-                     {"bytes_saved", p.bytes_saved()}};
+                     {"bytes_saved", p.saved_bytes}};
   }
   const OriginStats& o = stats.origin;
   out = {{"enabled", stats.enabled},

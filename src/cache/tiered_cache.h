@@ -88,7 +88,7 @@ struct PersistentTierStats {
   uint64_t removes = 0;
   uint64_t raw_bytes = 0;          // PutOutcome::raw_bytes summed
   uint64_t stored_bytes = 0;       // PutOutcome::stored_bytes summed
-  int64_t bytes_saved() const { return static_cast<int64_t>(raw_bytes) - static_cast<int64_t>(stored_bytes); }
+  uint64_t saved_bytes = 0;        // PutOutcome::saved_bytes summed (compression only, never negative)
 };
 
 struct OriginStats {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "data/network.h"
+#include "integration/metric_catalogue.h"
 #include "monitor/prometheus.h"
 #include "monitor/report.h"
 
@@ -277,6 +278,8 @@ IntegrationService::IntegrationService(const Clock& clock, Scheduler& scheduler,
     if (report.status == HealthStatus::unhealthy) report.status = HealthStatus::degraded;
     return report;
   }));
+  // Every known series exists from the first scrape (dashboards and alert rules need them).
+  create_known_series(metrics_, known_label_values(current, options_.store ? options_.store->name() : ""));
 }
 
 IntegrationService::~IntegrationService() {
@@ -285,47 +288,7 @@ IntegrationService::~IntegrationService() {
 }
 
 void IntegrationService::declare_metrics() {
-  struct Spec { const char* name; MetricType type; const char* help; const char* unit; };
-  static const Spec specs[] = {
-      {"ltl_requests_total", MetricType::counter, "Data requests by route and outcome (hit, stale, miss, error).", "requests"},
-      {"ltl_request_duration_ms", MetricType::histogram, "Time from request to answer, by route.", "ms"},
-      {"ltl_pipeline_step_ms", MetricType::histogram, "Time spent in each pipeline step (route, cache, fetch).", "ms"},
-      {"ltl_stale_answers_total", MetricType::counter, "Answers served stale, by route and reason.", "answers"},
-      {"ltl_provider_fallbacks_total", MetricType::counter, "Providers that failed in a chain so the next was tried, by route and provider.", "fallbacks"},
-      {"ltl_upstream_requests_total", MetricType::counter, "Upstream attempts by provider and outcome.", "requests"},
-      {"ltl_upstream_errors_total", MetricType::counter, "Upstream failures by provider and error category.", "errors"},
-      {"ltl_upstream_latency_ms", MetricType::histogram, "Upstream attempt latency by provider.", "ms"},
-      {"ltl_upstream_retries_total", MetricType::counter, "Retries by provider.", "retries"},
-      {"ltl_upstream_retry_delay_ms", MetricType::histogram, "Delay before each retry by provider.", "ms"},
-      {"ltl_upstream_rate_limit_waits_total", MetricType::counter, "Calls that waited for the per-host rate limiter.", "waits"},
-      {"ltl_upstream_rate_limit_wait_ms", MetricType::histogram, "Time waited for the rate limiter.", "ms"},
-      {"ltl_fleet_admission_denied_total", MetricType::counter, "Attempts the host's admission gate (fleet budget) refused.", "attempts"},
-      {"ltl_breaker_state", MetricType::gauge, "Circuit breaker state by provider: 0 closed, 1 half-open, 2 open.", "state"},
-      {"ltl_breaker_transitions_total", MetricType::counter, "Circuit breaker transitions by provider and new state.", "transitions"},
-      {"ltl_breaker_failure_rate", MetricType::gauge, "Failure rate in the breaker's window by provider.", "ratio"},
-      {"ltl_consensus_spread_pct", MetricType::gauge, "Spread of the agreeing price providers, by currency.", "percent"},
-      {"ltl_consensus_outliers_total", MetricType::counter, "Price quotes left out of the consensus, by provider.", "quotes"},
-      {"ltl_cache_lookups_total", MetricType::counter, "Cache lookups by tier and result (hit, stale, miss).", "lookups"},
-      {"ltl_cache_entries", MetricType::gauge, "Entries held by a cache tier.", "entries"},
-      {"ltl_cache_bytes", MetricType::gauge, "Bytes held by a cache tier (keys, values, overhead).", "bytes"},
-      {"ltl_cache_evictions", MetricType::gauge, "Evictions since start by tier and reason.", "entries"},
-      {"ltl_cache_coalesced_waits", MetricType::gauge, "Callers that joined an upstream fetch already in flight, since start.", "waits"},
-      {"ltl_cache_background_refreshes", MetricType::gauge, "Background refreshes (stale-while-revalidate, refresh-ahead), since start.", "refreshes"},
-      {"ltl_cache_stale_if_error_answers", MetricType::gauge, "Answers served stale because the origin failed, since start.", "answers"},
-      {"ltl_cache_store_errors", MetricType::gauge, "Persistent tier failures since start.", "errors"},
-      {"ltl_cache_bytes_saved", MetricType::gauge, "Bytes saved by compression in the persistent tier since start.", "bytes"},
-      {"ltl_cache_tier_up", MetricType::gauge, "1 when a cache tier is healthy, 0 when degraded.", "state"},
-      {"ltl_wasm_heap_bytes", MetricType::gauge, "Size of the WebAssembly linear memory.", "bytes"},
-      {"ltl_event_loop_lag_ms", MetricType::gauge, "Event-loop lag measured by the JS host.", "ms"},
-      {"ltl_long_tasks_total", MetricType::counter, "Long tasks (over 50 ms) seen by the JS host.", "tasks"},
-      {"ltl_service_health", MetricType::gauge, "Service health: 0 healthy, 1 degraded, 2 unhealthy.", "state"},
-      {"ltl_alerts_active", MetricType::gauge, "Active alerts by level.", "alerts"},
-      {"ltl_alert_events_total", MetricType::counter, "Alert events by kind.", "events"},
-      {"ltl_config_updates_total", MetricType::counter, "Configuration updates by result.", "updates"},
-      {"ltl_errors_total", MetricType::counter, "Errors returned to callers by category.", "errors"},
-      {"ltl_realtime_updates_total", MetricType::counter, "Pushed updates ingested into the cache, by route.", "updates"},
-  };
-  for (const auto& spec : specs) metrics_.declare(spec.name, spec.type, spec.help, spec.unit);
+  declare_catalogue_metrics(metrics_);
   track_report_metrics(history_);
   for (const char* name : {"ltl_requests_total", "ltl_request_duration_ms", "ltl_upstream_requests_total",
                            "ltl_upstream_errors_total", "ltl_upstream_latency_ms", "ltl_upstream_retries_total",
@@ -744,18 +707,18 @@ void IntegrationService::sync_gauges() {
   const Labels memory = {{"tier", "memory"}};
   metrics_.set("ltl_cache_entries", memory, static_cast<double>(stats.memory.entries));
   metrics_.set("ltl_cache_bytes", memory, static_cast<double>(stats.memory.bytes));
-  metrics_.set("ltl_cache_evictions", {{"reason", "capacity"}, {"tier", "memory"}}, static_cast<double>(stats.memory.evictions_capacity));
-  metrics_.set("ltl_cache_evictions", {{"reason", "size"}, {"tier", "memory"}}, static_cast<double>(stats.memory.evictions_size));
-  metrics_.set("ltl_cache_evictions", {{"reason", "expired"}, {"tier", "memory"}}, static_cast<double>(stats.memory.evictions_expired));
-  metrics_.set("ltl_cache_evictions", {{"reason", "invalidated"}, {"tier", "memory"}}, static_cast<double>(stats.memory.evictions_invalidated));
-  metrics_.set("ltl_cache_coalesced_waits", {}, static_cast<double>(stats.origin.coalesced_waits));
-  metrics_.set("ltl_cache_background_refreshes", {}, static_cast<double>(stats.origin.background_refreshes));
-  metrics_.set("ltl_cache_stale_if_error_answers", {}, static_cast<double>(stats.origin.stale_if_error_answers));
+  metrics_.set_total("ltl_cache_evictions_total", {{"reason", "capacity"}, {"tier", "memory"}}, static_cast<double>(stats.memory.evictions_capacity));
+  metrics_.set_total("ltl_cache_evictions_total", {{"reason", "size"}, {"tier", "memory"}}, static_cast<double>(stats.memory.evictions_size));
+  metrics_.set_total("ltl_cache_evictions_total", {{"reason", "expired"}, {"tier", "memory"}}, static_cast<double>(stats.memory.evictions_expired));
+  metrics_.set_total("ltl_cache_evictions_total", {{"reason", "invalidated"}, {"tier", "memory"}}, static_cast<double>(stats.memory.evictions_invalidated));
+  metrics_.set_total("ltl_cache_coalesced_waits_total", {}, static_cast<double>(stats.origin.coalesced_waits));
+  metrics_.set_total("ltl_cache_background_refreshes_total", {}, static_cast<double>(stats.origin.background_refreshes));
+  metrics_.set_total("ltl_cache_stale_if_error_answers_total", {}, static_cast<double>(stats.origin.stale_if_error_answers));
   metrics_.set("ltl_cache_tier_up", memory, 1);
   if (stats.persistent) {
     const Labels tier = {{"tier", stats.persistent->name}};
-    metrics_.set("ltl_cache_store_errors", tier, static_cast<double>(stats.persistent->errors));
-    metrics_.set("ltl_cache_bytes_saved", tier, static_cast<double>(stats.persistent->bytes_saved()));
+    metrics_.set_total("ltl_cache_store_errors_total", tier, static_cast<double>(stats.persistent->errors));
+    metrics_.set_total("ltl_cache_compression_saved_bytes_total", tier, static_cast<double>(stats.persistent->saved_bytes));
     bool up = true;
     for (const auto& health : cache_->health())
       if (health.name == stats.persistent->name) up = health.status != "degraded";
@@ -788,9 +751,11 @@ json IntegrationService::metrics_snapshot() {
   return metrics_.snapshot(clock_.now_ms());
 }
 
-std::string IntegrationService::metrics_prometheus() {
+std::string IntegrationService::metrics_prometheus(bool openmetrics) {
   sync_gauges();
-  return to_prometheus(metrics_);
+  PrometheusOptions options;
+  options.openmetrics = openmetrics;
+  return to_prometheus(metrics_, options);
 }
 
 json IntegrationService::history() const { return history_.to_json(); }

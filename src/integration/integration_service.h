@@ -79,7 +79,8 @@ class IntegrationService {
 
   nlohmann::json health();  // checks every service now
   nlohmann::json metrics_snapshot();
-  std::string metrics_prometheus();
+  // Prometheus text 0.0.4, or OpenMetrics 1.0 text when `openmetrics`.
+  std::string metrics_prometheus(bool openmetrics = false);
   nlohmann::json history() const;
   nlohmann::json alerts() const;
   nlohmann::json report(int64_t window_ms);

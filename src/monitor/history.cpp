@@ -158,10 +158,15 @@ bool MetricsHistory::sample(const MetricsRegistry& registry, int64_t now_ms) {
       s.sampled_at_ms = now_ms;
       fill(s);
     };
+    // Series are created up front for the exposition; one that has recorded nothing yet
+    // (a counter at 0, an empty histogram, a gauge not measured) is not worth a history slot
+    // until it does: then it starts as if it had just appeared (zero at the previous sample).
+    auto untracked = [&](const Labels& labels) { return index_.find({selector.metric, labels}) == index_.end(); };
     if (family != nullptr) {
       if (family->type == MetricType::histogram) {
         for (const auto& entry : family->sketches) {
           const LatencySketch& sketch = entry.second;
+          if (sketch.count() == 0 && untracked(entry.first)) continue;
           visit(entry.first, [&](Series& s) {
             const bool had_previous = !s.records.empty() || s.zero_at_ms.has_value();
             add_record(s, sketch, now_ms);
@@ -180,6 +185,8 @@ bool MetricsHistory::sample(const MetricsRegistry& registry, int64_t now_ms) {
       } else {
         for (const auto& entry : family->values) {
           const double value = entry.second;
+          const bool nothing_yet = std::isnan(value) || (family->type == MetricType::counter && value == 0);
+          if (nothing_yet && untracked(entry.first)) continue;
           visit(entry.first, [&](Series& s) { s.columns[kValue][write] = value; });
         }
       }

@@ -192,9 +192,26 @@ double LatencySketch::quantile(double q) const {
   return max_;
 }
 
-void MetricsRegistry::declare(const std::string& name, MetricType type, std::string help,
-                              std::string unit) {
-  families_.try_emplace(name, MetricFamily{type, std::move(help), std::move(unit), {}, {}});
+const std::vector<double>& default_latency_buckets_ms() {
+  static const std::vector<double> bounds = {0.1,  0.25, 0.5,  1,    2.5,  5,     10,    25,    50,
+                                             100,  250,  500,  1000, 2500, 5000,  10000, 30000, 60000};
+  return bounds;
+}
+
+void MetricsRegistry::declare(const std::string& name, MetricType type, std::string help, std::string unit,
+                              std::vector<double> bucket_bounds) {
+  if (type == MetricType::histogram) {
+    if (bucket_bounds.empty()) bucket_bounds = default_latency_buckets_ms();
+    // Bounds must be finite and strictly ascending for cumulative buckets to make sense.
+    std::sort(bucket_bounds.begin(), bucket_bounds.end());
+    bucket_bounds.erase(std::unique(bucket_bounds.begin(), bucket_bounds.end()), bucket_bounds.end());
+    bucket_bounds.erase(std::remove_if(bucket_bounds.begin(), bucket_bounds.end(),
+                                       [](double bound) { return !std::isfinite(bound); }),
+                        bucket_bounds.end());
+  } else {
+    bucket_bounds.clear();
+  }
+  families_.try_emplace(name, MetricFamily{type, std::move(help), std::move(unit), {}, {}, std::move(bucket_bounds), {}});
 }
 
 const MetricFamily* MetricsRegistry::find_family(const std::string& name) const {
@@ -208,42 +225,67 @@ MetricFamily* MetricsRegistry::family(const std::string& name, MetricType expect
   return &it->second;
 }
 
+double* MetricsRegistry::value_slot(MetricFamily& f, const Labels& labels, double initial) {
+  auto it = f.values.find(labels);
+  if (it != f.values.end()) return &it->second;
+  if (f.values.size() >= kMaxSeriesPerFamily) {
+    ++dropped_series_;
+    return nullptr;
+  }
+  return &f.values.emplace(labels, initial).first->second;
+}
+
+LatencySketch* MetricsRegistry::histogram_slot(MetricFamily& f, const Labels& labels) {
+  auto it = f.sketches.find(labels);
+  if (it != f.sketches.end()) return &it->second;
+  if (f.sketches.size() >= kMaxSeriesPerFamily) {
+    ++dropped_series_;
+    return nullptr;
+  }
+  f.bucket_counts.emplace(labels, std::vector<uint64_t>(f.bucket_bounds.size() + 1, 0));
+  return &f.sketches.emplace(labels, LatencySketch()).first->second;
+}
+
+void MetricsRegistry::create_series(const std::string& name, const Labels& labels, double initial) {
+  auto it = families_.find(name);
+  if (it == families_.end()) return;
+  MetricFamily& f = it->second;
+  if (f.type == MetricType::histogram) {
+    histogram_slot(f, labels);
+    return;
+  }
+  // A counter starts where counting starts; a negative start would read as a reset.
+  if (f.type == MetricType::counter && !(initial >= 0)) initial = 0;
+  value_slot(f, labels, initial);
+}
+
 void MetricsRegistry::add(const std::string& name, const Labels& labels, double amount) {
   MetricFamily* f = family(name, MetricType::counter);
-  if (f == nullptr || amount < 0) return;
-  auto it = f->values.find(labels);
-  if (it == f->values.end()) {
-    if (f->values.size() >= kMaxSeriesPerFamily) {
-      ++dropped_series_;
-      return;
-    }
-    it = f->values.emplace(labels, 0).first;
-  }
-  it->second += amount;
+  if (f == nullptr || !(amount >= 0) || !std::isfinite(amount)) return;
+  if (double* slot = value_slot(*f, labels, 0)) *slot += amount;
+}
+
+void MetricsRegistry::set_total(const std::string& name, const Labels& labels, double total) {
+  MetricFamily* f = family(name, MetricType::counter);
+  if (f == nullptr || !(total >= 0) || !std::isfinite(total)) return;
+  if (double* slot = value_slot(*f, labels, 0)) *slot = total;
 }
 
 void MetricsRegistry::set(const std::string& name, const Labels& labels, double value) {
   MetricFamily* f = family(name, MetricType::gauge);
   if (f == nullptr) return;
-  if (f->values.size() >= kMaxSeriesPerFamily && !f->values.count(labels)) {
-    ++dropped_series_;
-    return;
-  }
-  f->values[labels] = value;
+  if (double* slot = value_slot(*f, labels, value)) *slot = value;
 }
 
 void MetricsRegistry::observe(const std::string& name, const Labels& labels, double value) {
   MetricFamily* f = family(name, MetricType::histogram);
-  if (f == nullptr) return;
-  auto it = f->sketches.find(labels);
-  if (it == f->sketches.end()) {
-    if (f->sketches.size() >= kMaxSeriesPerFamily) {
-      ++dropped_series_;
-      return;
-    }
-    it = f->sketches.emplace(labels, LatencySketch()).first;
-  }
-  it->second.add(value);
+  if (f == nullptr || !std::isfinite(value) || value < 0) return;  // as LatencySketch::add
+  LatencySketch* sketch = histogram_slot(*f, labels);
+  if (sketch == nullptr) return;
+  sketch->add(value);
+  const auto& bounds = f->bucket_bounds;
+  const size_t bucket = static_cast<size_t>(std::lower_bound(bounds.begin(), bounds.end(), value) - bounds.begin());
+  ++f->bucket_counts[labels][bucket];
 }
 
 double MetricsRegistry::value(const std::string& name, const Labels& labels) const {
@@ -271,13 +313,16 @@ nlohmann::json MetricsRegistry::snapshot(int64_t now_ms) const {
   for (const auto& [name, f] : families_) {
     nlohmann::json samples = nlohmann::json::array();
     for (const auto& [labels, v] : f.values) samples.push_back({{"labels", labels_json(labels)}, {"value", v}});
-    for (const auto& [labels, sketch] : f.sketches) {
+    for (const auto& [labels, sketch_ref] : f.sketches) {
+      const LatencySketch& sketch = sketch_ref;  // clang 14 (em++) cannot capture a structured binding
+      // A series with no observation yet has no percentiles (null), not 0 ms ones.
+      auto percentile = [&sketch](double q) { return sketch.count() ? nlohmann::json(sketch.quantile(q)) : nlohmann::json(); };
       samples.push_back({{"labels", labels_json(labels)},
                          {"count", sketch.count()},
                          {"sum", sketch.sum()},
-                         {"p50", sketch.quantile(0.5)},
-                         {"p95", sketch.quantile(0.95)},
-                         {"p99", sketch.quantile(0.99)}});
+                         {"p50", percentile(0.5)},
+                         {"p95", percentile(0.95)},
+                         {"p99", percentile(0.99)}});
     }
     metrics.push_back({{"name", name},
                        {"type", to_string(f.type)},

@@ -76,26 +76,43 @@ enum class MetricType { counter, gauge, histogram };
 
 const char* to_string(MetricType type);
 
+// Upper bounds of the fixed buckets a latency histogram exports to Prometheus, in ms:
+// 0.1 ms (memory-cache hits) to 60 s (slow upstream chains, long retry waits) in 1-2.5-5
+// steps, so that instances sum bucket by bucket. +Inf is implied.
+const std::vector<double>& default_latency_buckets_ms();
+
 // One declared metric and its series. Counters and gauges live in `values`,
-// histograms in `sketches`.
+// histograms in `sketches` (percentiles for the JSON snapshot, reports and alerts)
+// and `bucket_counts` (the fixed buckets of the Prometheus histogram).
 struct MetricFamily {
   MetricType type;
   std::string help;
   std::string unit;
   std::map<Labels, double> values;
   std::map<Labels, LatencySketch> sketches;
+  std::vector<double> bucket_bounds;  // histograms: ascending upper bounds, in `unit`
+  // Per series: observations per bucket (not cumulative); the last slot is above every bound.
+  std::map<Labels, std::vector<uint64_t>> bucket_counts;
 };
 
 class MetricsRegistry {
  public:
   static constexpr size_t kMaxSeriesPerFamily = 256;
 
-  // Every metric is declared once with its type, help text and unit.
-  void declare(const std::string& name, MetricType type, std::string help, std::string unit);
+  // Every metric is declared once with its type, help text and unit. Histograms take
+  // ascending bucket bounds in `unit` (default_latency_buckets_ms() when empty).
+  void declare(const std::string& name, MetricType type, std::string help, std::string unit,
+               std::vector<double> bucket_bounds = {});
+  // Creates a series before its first sample, so it is exported from the first scrape:
+  // counters and gauges at `initial`, histograms empty. An existing series is left alone.
+  void create_series(const std::string& name, const Labels& labels, double initial = 0);
 
   void add(const std::string& name, const Labels& labels, double amount = 1);
   void set(const std::string& name, const Labels& labels, double value);
   void observe(const std::string& name, const Labels& labels, double value);
+  // A counter whose running total is kept elsewhere (cache statistics): the series takes
+  // that total. Negative or non-finite totals are ignored.
+  void set_total(const std::string& name, const Labels& labels, double total);
 
   // Current value of a counter or gauge series, 0 when absent.
   double value(const std::string& name, const Labels& labels = {}) const;
@@ -113,6 +130,10 @@ class MetricsRegistry {
 
  private:
   MetricFamily* family(const std::string& name, MetricType expected);
+  // The series' value slot (counters, gauges), or nullptr when the family is at its cap.
+  double* value_slot(MetricFamily& family, const Labels& labels, double initial);
+  // The histogram series, created empty when missing; nullptr when the family is at its cap.
+  LatencySketch* histogram_slot(MetricFamily& family, const Labels& labels);
 
   std::map<std::string, MetricFamily> families_;
   uint64_t dropped_series_ = 0;

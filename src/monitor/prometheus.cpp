@@ -86,14 +86,14 @@ std::string escape_label_value(const std::string& text) {
   return out;
 }
 
-// Sanitized, sorted by name, first of any duplicate name kept; `reserved` gets an
-// exported_ prefix (quantile belongs to the summary itself).
+// Sanitized, sorted by name, first of any duplicate name kept; `reserved` (le, which belongs to
+// the histogram itself) and quantile (promtool reserves it for summaries) get an exported_ prefix.
 std::vector<std::pair<std::string, std::string>> export_labels(const Labels& labels, const char* reserved) {
   std::vector<std::pair<std::string, std::string>> out;
   std::set<std::string> seen;
   for (const auto& [name, value] : labels) {
     std::string exported = sanitize_label_name(name);
-    if (reserved != nullptr && exported == reserved) exported = "exported_" + exported;
+    if ((reserved != nullptr && exported == reserved) || exported == "quantile") exported = "exported_" + exported;
     if (!seen.insert(exported).second) continue;
     out.emplace_back(exported, value);
   }
@@ -167,7 +167,6 @@ std::string to_prometheus(const MetricsRegistry& registry, const PrometheusOptio
   std::map<std::string, ExportedFamily> exported;
   std::vector<std::string> collisions;
   for (const auto& [name, family] : registry.families()) {
-    if (family.values.empty() && family.sketches.empty()) continue;
     auto [stem, divisor] = exported_stem(name, family.unit, options);
     std::string exported_name = family.type == MetricType::counter ? stem + "_total" : stem;
     if (!exported.emplace(exported_name, ExportedFamily{name, &family, divisor}).second)
@@ -182,21 +181,31 @@ std::string to_prometheus(const MetricsRegistry& registry, const PrometheusOptio
     if (entry.divisor != 1) help += " (exported in seconds)";
     const char* type = family.type == MetricType::counter ? "counter"
                        : family.type == MetricType::gauge ? "gauge"
-                                                          : "summary";
-    out += "# HELP " + name + " " + escape_help(help) + "\n";
-    out += "# TYPE " + name + " " + type + "\n";
+                                                          : "histogram";
+    // OpenMetrics names the counter family without its _total sample suffix.
+    const std::string metadata_name =
+        options.openmetrics && family.type == MetricType::counter ? name.substr(0, name.size() - 6) : name;
+    // OpenMetrics escapes '"' in HELP as in label values; the 0.0.4 format does not.
+    out += "# HELP " + metadata_name + " " + (options.openmetrics ? escape_label_value(help) : escape_help(help)) + "\n";
+    out += "# TYPE " + metadata_name + " " + type + "\n";
 
     // Each series renders to a block of lines; series sorted (and deduplicated) by label text.
     std::map<std::string, std::string> series_blocks;
     if (family.type == MetricType::histogram) {
       for (const auto& [labels, sketch] : family.sketches) {
-        auto exported_labels = export_labels(labels, "quantile");
+        auto exported_labels = export_labels(labels, "le");
         std::string key = render_labels(exported_labels);
         if (series_blocks.count(key)) continue;
+        auto counts = family.bucket_counts.find(labels);
         std::string block;
-        for (const char* q : {"0.5", "0.9", "0.95", "0.99"}) {
-          double value = sketch.count() ? sketch.quantile(std::strtod(q, nullptr)) / entry.divisor : std::nan("");
-          block += name + render_labels(exported_labels, "quantile", q) + " " + prometheus_value(value) + "\n";
+        uint64_t cumulative = 0;
+        for (size_t i = 0; i <= family.bucket_bounds.size(); ++i) {
+          if (counts != family.bucket_counts.end() && i < counts->second.size()) cumulative += counts->second[i];
+          const bool last = i == family.bucket_bounds.size();
+          // +Inf is the series' count by definition (the sketch counts every observation too).
+          const double exported = last ? static_cast<double>(sketch.count()) : static_cast<double>(cumulative);
+          const std::string le = last ? "+Inf" : prometheus_value(family.bucket_bounds[i] / entry.divisor);
+          block += name + "_bucket" + render_labels(exported_labels, "le", le) + " " + prometheus_value(exported) + "\n";
         }
         block += name + "_sum" + key + " " + prometheus_value(sketch.sum() / entry.divisor) + "\n";
         block += name + "_count" + key + " " + prometheus_value(static_cast<double>(sketch.count())) + "\n";
@@ -211,6 +220,7 @@ std::string to_prometheus(const MetricsRegistry& registry, const PrometheusOptio
     }
     for (const auto& [key, block] : series_blocks) out += block;
   }
+  if (options.openmetrics) return out + "# EOF\n";  // OpenMetrics allows no other comments
   for (const auto& line : collisions) out += line;
   return out;
 }

@@ -8,8 +8,11 @@
 //    declared as a gauge, is exported as ltl_cache_evictions);
 //  - with `base_units`, a family whose unit is "ms" and whose name ends in _ms is exported
 //    in seconds (ltl_upstream_latency_ms -> ltl_upstream_latency_seconds, values / 1000).
-// Histograms are exported as summaries: quantiles 0.5/0.9/0.95/0.99 since start (the
-// same observations as _sum and _count), NaN when a series has no observation yet.
+// Histograms are exported as Prometheus histograms: cumulative _bucket{le=...} lines over
+// the family's fixed bounds (default_latency_buckets_ms(), converted like the values), then
+// le="+Inf" equal to _count, _sum and _count; they sum across instances.
+// Every declared family is exported, even before its first sample (HELP and TYPE, and the
+// series created up front with MetricsRegistry::create_series).
 // Two families that map to one exported name: the first (by registry name) wins and the
 // other is reported in a comment line.
 #include <string>
@@ -20,9 +23,14 @@ namespace ltl {
 
 struct PrometheusOptions {
   bool base_units = true;
+  // OpenMetrics 1.0 text instead (asked for with Accept: application/openmetrics-text): the
+  // same samples; a counter's HELP/TYPE name the family without _total; no comment lines
+  // other than HELP/TYPE; ends with "# EOF".
+  bool openmetrics = false;
 };
 
 inline constexpr const char* kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
+inline constexpr const char* kOpenMetricsContentType = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 std::string to_prometheus(const MetricsRegistry& registry, const PrometheusOptions& options = {});
 

@@ -205,6 +205,54 @@ TEST(MetricsRegistry, CountersGaugesAndHistogramsBySeries) {
   EXPECT_EQ(registry.histogram("latency_ms", {{"provider", "coingecko"}})->count(), 1u);
 }
 
+TEST(MetricsRegistry, HistogramsCountFixedBucketsBesideTheSketch) {
+  MetricsRegistry registry;
+  registry.declare("latency_ms", MetricType::histogram, "Latency.", "ms", {100, 10, 10, 1000});  // sorted, deduplicated
+  for (double ms : {5.0, 10.0, 10.5, 999.0, 1000.0, 1500.0}) registry.observe("latency_ms", {}, ms);
+  registry.observe("latency_ms", {}, -1);  // refused by the sketch and the buckets alike
+  const MetricFamily* family = registry.find_family("latency_ms");
+  ASSERT_NE(family, nullptr);
+  EXPECT_EQ(family->bucket_bounds, (std::vector<double>{10, 100, 1000}));
+  // Bounds are inclusive (le): 10 is in the first bucket, 1000 in the third; 1500 above all.
+  EXPECT_EQ(family->bucket_counts.at({}), (std::vector<uint64_t>{2, 1, 2, 1}));
+  EXPECT_EQ(registry.histogram("latency_ms")->count(), 6u);
+  registry.declare("default_ms", MetricType::histogram, "Default.", "ms");
+  EXPECT_EQ(registry.find_family("default_ms")->bucket_bounds, default_latency_buckets_ms());
+  EXPECT_EQ(default_latency_buckets_ms().front(), 0.1);
+  EXPECT_EQ(default_latency_buckets_ms().back(), 60000);
+}
+
+TEST(MetricsRegistry, SeriesCreatedUpFrontAndCountersMirroredFromTotals) {
+  MetricsRegistry registry;
+  registry.declare("requests_total", MetricType::counter, "Requests.", "requests");
+  registry.declare("spread", MetricType::gauge, "Spread.", "percent");
+  registry.declare("latency_ms", MetricType::histogram, "Latency.", "ms");
+  registry.create_series("requests_total", {{"route", "price"}}, -3);  // a counter never starts below 0
+  registry.create_series("spread", {{"currency", "usd"}}, std::nan(""));
+  registry.create_series("latency_ms", {{"route", "price"}});
+  registry.create_series("undeclared", {}, 1);
+  EXPECT_EQ(registry.find_family("requests_total")->values.at({{"route", "price"}}), 0);
+  EXPECT_TRUE(std::isnan(registry.value("spread", {{"currency", "usd"}})));
+  EXPECT_EQ(registry.histogram("latency_ms", {{"route", "price"}})->count(), 0u);
+  const nlohmann::json snapshot = registry.snapshot(0);
+  for (const auto& family : snapshot["metrics"])
+    if (family["name"] == "latency_ms") {
+      EXPECT_TRUE(family["samples"][0]["p95"].is_null()) << family.dump();
+    }
+  EXPECT_EQ(registry.find_family("latency_ms")->bucket_counts.at({{"route", "price"}}).size(),
+            default_latency_buckets_ms().size() + 1);
+  registry.add("requests_total", {{"route", "price"}}, 2);
+  registry.create_series("requests_total", {{"route", "price"}});  // an existing series is left alone
+  EXPECT_EQ(registry.value("requests_total", {{"route", "price"}}), 2);
+
+  registry.set_total("requests_total", {{"route", "fees"}}, 40);
+  registry.set_total("requests_total", {{"route", "fees"}}, -1);  // ignored
+  registry.set_total("requests_total", {{"route", "fees"}}, std::nan(""));  // ignored
+  registry.set_total("spread", {{"currency", "usd"}}, 5);  // not a counter: ignored
+  EXPECT_EQ(registry.value("requests_total", {{"route", "fees"}}), 40);
+  EXPECT_TRUE(std::isnan(registry.value("spread", {{"currency", "usd"}})));
+}
+
 TEST(MetricsRegistry, UndeclaredOrMistypedUseIsIgnored) {
   MetricsRegistry registry;
   registry.declare("entries", MetricType::gauge, "Entries.", "entries");

@@ -17,7 +17,7 @@ inline void declare_ltl_metrics(MetricsRegistry& registry) {
   registry.declare("ltl_cache_lookups_total", MetricType::counter, "Cache lookups by tier and result.", "lookups");
   registry.declare("ltl_cache_entries", MetricType::gauge, "Entries held by a cache tier.", "entries");
   registry.declare("ltl_cache_bytes", MetricType::gauge, "Bytes held by a cache tier.", "bytes");
-  registry.declare("ltl_cache_evictions_total", MetricType::gauge, "Evictions by tier and reason since start.", "entries");
+  registry.declare("ltl_cache_evictions_total", MetricType::counter, "Evictions by tier and reason.", "entries");
   registry.declare("ltl_wasm_heap_bytes", MetricType::gauge, "Size of the WebAssembly linear memory.", "bytes");
 }
 

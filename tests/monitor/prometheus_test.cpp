@@ -59,12 +59,12 @@ TEST(Prometheus, ExactTextForEachType) {
   MetricsRegistry registry;
   registry.declare("ltl_requests_total", MetricType::counter, "Requests.", "requests");
   registry.declare("ltl_wasm_heap_bytes", MetricType::gauge, "Heap.", "bytes");
-  registry.declare("ltl_upstream_latency_ms", MetricType::histogram, "Latency.", "ms");
+  registry.declare("ltl_upstream_latency_ms", MetricType::histogram, "Latency.", "ms", {10, 100, 1000});
   registry.add("ltl_requests_total", {{"route", "price"}, {"outcome", "hit"}}, 3);
   registry.add("ltl_requests_total", {{"outcome", "error"}, {"route", "fees"}});
   registry.set("ltl_wasm_heap_bytes", {}, 1048576);
-  registry.observe("ltl_upstream_latency_ms", {{"provider", "kraken"}}, 100);
-  registry.observe("ltl_upstream_latency_ms", {{"provider", "kraken"}}, 100);
+  // A bound is inclusive (le): 100 ms lands in le="0.1"; 5000 ms only in +Inf.
+  for (double ms : {100.0, 100.0, 500.0, 5000.0}) registry.observe("ltl_upstream_latency_ms", {{"provider", "kraken"}}, ms);
 
   const std::string expected =
       "# HELP ltl_requests_total Requests.\n"
@@ -72,13 +72,13 @@ TEST(Prometheus, ExactTextForEachType) {
       "ltl_requests_total{outcome=\"error\",route=\"fees\"} 1\n"
       "ltl_requests_total{outcome=\"hit\",route=\"price\"} 3\n"
       "# HELP ltl_upstream_latency_seconds Latency. (exported in seconds)\n"
-      "# TYPE ltl_upstream_latency_seconds summary\n"
-      "ltl_upstream_latency_seconds{provider=\"kraken\",quantile=\"0.5\"} 0.1\n"
-      "ltl_upstream_latency_seconds{provider=\"kraken\",quantile=\"0.9\"} 0.1\n"
-      "ltl_upstream_latency_seconds{provider=\"kraken\",quantile=\"0.95\"} 0.1\n"
-      "ltl_upstream_latency_seconds{provider=\"kraken\",quantile=\"0.99\"} 0.1\n"
-      "ltl_upstream_latency_seconds_sum{provider=\"kraken\"} 0.2\n"
-      "ltl_upstream_latency_seconds_count{provider=\"kraken\"} 2\n"
+      "# TYPE ltl_upstream_latency_seconds histogram\n"
+      "ltl_upstream_latency_seconds_bucket{provider=\"kraken\",le=\"0.01\"} 0\n"
+      "ltl_upstream_latency_seconds_bucket{provider=\"kraken\",le=\"0.1\"} 2\n"
+      "ltl_upstream_latency_seconds_bucket{provider=\"kraken\",le=\"1\"} 3\n"
+      "ltl_upstream_latency_seconds_bucket{provider=\"kraken\",le=\"+Inf\"} 4\n"
+      "ltl_upstream_latency_seconds_sum{provider=\"kraken\"} 5.7\n"
+      "ltl_upstream_latency_seconds_count{provider=\"kraken\"} 4\n"
       "# HELP ltl_wasm_heap_bytes Heap.\n"
       "# TYPE ltl_wasm_heap_bytes gauge\n"
       "ltl_wasm_heap_bytes 1048576\n";
@@ -90,8 +90,9 @@ TEST(Prometheus, MillisecondsStayWhenBaseUnitsAreOff) {
   registry.declare("ltl_request_duration_ms", MetricType::histogram, "Duration.", "ms");
   registry.observe("ltl_request_duration_ms", {}, 250);
   std::string text = to_prometheus(registry, PrometheusOptions{false});
-  EXPECT_NE(text.find("# TYPE ltl_request_duration_ms summary\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("ltl_request_duration_ms{quantile=\"0.5\"} 250\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("# TYPE ltl_request_duration_ms histogram\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("ltl_request_duration_ms_bucket{le=\"100\"} 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("ltl_request_duration_ms_bucket{le=\"250\"} 1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("ltl_request_duration_ms_sum 250\n"), std::string::npos) << text;
 }
 
@@ -137,7 +138,9 @@ MetricsRegistry tricky_registry() {
   registry.add("ltl.cache-lookups", {{"key.family", "fees"}, {"0tier", "memory"}, {"__name", "x"}}, 4);
   registry.set("ltl_cache_evictions_total", {{"tier", "memory"}, {"reason", "size"}}, 12);
   registry.observe("ltl_upstream_latency_ms", {{"provider", "kraken"}, {"quantile", "user"}}, 1234.5);
-  registry.observe("ltl_upstream_latency_ms", {{"provider", "idle"}}, -1);  // a series with no observation
+  registry.observe("ltl_upstream_latency_ms", {{"provider", "kraken"}, {"le", "x"}}, 20);  // le is the histogram's
+  registry.observe("ltl_upstream_latency_ms", {{"provider", "bad"}}, -1);  // refused: creates nothing
+  registry.create_series("ltl_upstream_latency_ms", {{"provider", "idle"}});  // a series with no observation
   registry.set("ltl_temperature_celsius", {{"where", "hot"}}, std::numeric_limits<double>::infinity());
   registry.set("ltl_temperature_celsius", {{"where", "cold"}}, -std::numeric_limits<double>::infinity());
   registry.set("ltl_temperature_celsius", {{"where", "tiny"}}, 1.5e-7);
@@ -159,9 +162,12 @@ TEST(Prometheus, EscapesAndSanitizesTrickyInput) {
   EXPECT_NE(text.find("ltl_cache_lookups_total{_0tier=\"memory\",key_family=\"fees\",label__name=\"x\"} 4\n"),
             std::string::npos) << text;
   EXPECT_NE(text.find("# TYPE ltl_cache_evictions gauge\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("ltl_upstream_latency_seconds{exported_quantile=\"user\",provider=\"kraken\",quantile=\"0.99\"} 1.2345\n"),
+  EXPECT_NE(text.find("ltl_upstream_latency_seconds_bucket{exported_quantile=\"user\",provider=\"kraken\",le=\"2.5\"} 1\n"),
             std::string::npos) << text;
-  EXPECT_NE(text.find("ltl_upstream_latency_seconds{provider=\"idle\",quantile=\"0.5\"} NaN\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("ltl_upstream_latency_seconds_bucket{exported_le=\"x\",provider=\"kraken\",le=\"+Inf\"} 1\n"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("ltl_upstream_latency_seconds_bucket{provider=\"idle\",le=\"+Inf\"} 0\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("provider=\"bad\""), std::string::npos) << text;
   EXPECT_NE(text.find("ltl_upstream_latency_seconds_count{provider=\"idle\"} 0\n"), std::string::npos) << text;
   EXPECT_NE(text.find("ltl_temperature_celsius{where=\"hot\"} +Inf\n"), std::string::npos) << text;
   EXPECT_NE(text.find("ltl_temperature_celsius{where=\"cold\"} -Inf\n"), std::string::npos) << text;
@@ -202,16 +208,53 @@ TEST(Prometheus, CollidingNamesExportOnlyOneFamily) {
   EXPECT_EQ(promtool_check(text).exit_code, 0) << text;
 }
 
+TEST(Prometheus, OpenMetricsNamesCounterFamiliesWithoutTotalAndEndsWithEof) {
+  MetricsRegistry registry;
+  registry.declare("ltl_requests_total", MetricType::counter, "Requests \"by\" route.", "requests");
+  registry.declare("ltl_request_duration_ms", MetricType::histogram, "Duration.", "ms", {100});
+  registry.declare("ltl_queue.depth", MetricType::gauge, "Dotted.", "");
+  registry.declare("ltl_queue_depth", MetricType::gauge, "Underscored.", "");  // a collision: no comment line
+  registry.add("ltl_requests_total", {{"route", "price"}}, 2);
+  registry.observe("ltl_request_duration_ms", {}, 50);
+  registry.set("ltl_queue_depth", {}, 1);
+  PrometheusOptions options;
+  options.openmetrics = true;
+  EXPECT_EQ(to_prometheus(registry, options),
+            "# HELP ltl_queue_depth Dotted.\n"
+            "# TYPE ltl_queue_depth gauge\n"
+            "# HELP ltl_request_duration_seconds Duration. (exported in seconds)\n"
+            "# TYPE ltl_request_duration_seconds histogram\n"
+            "ltl_request_duration_seconds_bucket{le=\"0.1\"} 1\n"
+            "ltl_request_duration_seconds_bucket{le=\"+Inf\"} 1\n"
+            "ltl_request_duration_seconds_sum 0.05\n"
+            "ltl_request_duration_seconds_count 1\n"
+            "# HELP ltl_requests Requests \\\"by\\\" route.\n"
+            "# TYPE ltl_requests counter\n"
+            "ltl_requests_total{route=\"price\"} 2\n"
+            "# EOF\n");
+  // The 0.0.4 text keeps _total on the counter family and the collision comment.
+  const std::string text = to_prometheus(registry);
+  EXPECT_NE(text.find("# TYPE ltl_requests_total counter\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("# HELP ltl_requests_total Requests \"by\" route.\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("# ltl: family ltl_queue_depth not exported"), std::string::npos) << text;
+  EXPECT_EQ(text.find("# EOF"), std::string::npos) << text;
+}
+
 TEST(Prometheus, EmptyRegistryIsEmptyText) {
+  EXPECT_EQ(to_prometheus(MetricsRegistry()), "");
+}
+
+TEST(Prometheus, DeclaredFamilyWithoutSamplesIsStillExported) {
   MetricsRegistry registry;
   registry.declare("ltl_requests_total", MetricType::counter, "Requests.", "requests");
-  EXPECT_EQ(to_prometheus(registry), "");
+  EXPECT_EQ(to_prometheus(registry), "# HELP ltl_requests_total Requests.\n# TYPE ltl_requests_total counter\n");
 }
 
 TEST(Prometheus, PromtoolAcceptsTrickyRegistry) {
   std::string text = to_prometheus(tricky_registry());
   PromtoolResult result = promtool_check(text);
   EXPECT_EQ(result.exit_code, 0) << "promtool said:\n" << result.output << "\nfor:\n" << text;
+  EXPECT_EQ(result.output, "") << "promtool lint findings:\n" << result.output << "\nfor:\n" << text;
 }
 
 TEST(Prometheus, PromtoolAcceptsTheIntegrationMetrics) {
@@ -228,11 +271,13 @@ TEST(Prometheus, PromtoolAcceptsTheIntegrationMetrics) {
   registry.add("ltl_cache_lookups_total", {{"result", "stale"}, {"tier", "memory"}}, 3);
   registry.set("ltl_cache_entries", {{"tier", "memory"}}, 7);
   registry.set("ltl_cache_bytes", {{"tier", "memory"}}, 4096);
-  registry.set("ltl_cache_evictions_total", {{"reason", "capacity"}, {"tier", "memory"}}, 1);
+  registry.set_total("ltl_cache_evictions_total", {{"reason", "capacity"}, {"tier", "memory"}}, 1);
   registry.set("ltl_wasm_heap_bytes", {}, 16777216);
   std::string text = to_prometheus(registry);
   PromtoolResult result = promtool_check(text);
   EXPECT_EQ(result.exit_code, 0) << "promtool said:\n" << result.output << "\nfor:\n" << text;
+  // Lint findings (e.g. a counter without _total) are printed with exit code 0 or 3: none allowed.
+  EXPECT_EQ(result.output, "") << "promtool lint findings:\n" << result.output << "\nfor:\n" << text;
 }
 
 TEST(Prometheus, PromtoolHarnessDetectsBrokenText) {

@@ -61,7 +61,10 @@ class FakeStore final : public PersistentStore {
     run([this, key, entry, done = std::move(done)] {
       if (failure_) return done(storage_error("put"));
       entries[key] = entry;
-      done(PutOutcome{entry.value.size(), stored_bytes_for(entry.value.size())});
+      const size_t raw = entry.value.size();
+      const size_t stored = stored_bytes_for(raw);
+      // As the JS adapters: only a payload smaller than the value counts as saved.
+      done(PutOutcome{raw, stored, stored < raw ? raw - stored : 0});
     });
   }
 

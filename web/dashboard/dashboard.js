@@ -650,7 +650,8 @@ function renderLatency(snapshot) {
   const names = [...providers].filter(Boolean).sort();
   if (names.length === 0) return emptyRow(tbody, 6, 'No upstream calls yet');
   tbody.replaceChildren(...names.map((provider) => {
-    const sample = latency.get(provider) ?? {};
+    // Series exist from the start (count 0): no observation shows as missing, not as 0 ms.
+    const sample = latency.get(provider)?.count > 0 ? latency.get(provider) : {};
     const row = document.createElement('tr');
     row.dataset.provider = provider;
     row.append(rowHeader(provider), cell(formatInteger(attempts.get(provider) ?? 0), 'numeric'),
@@ -669,7 +670,8 @@ function renderRoutes(snapshot) {
   const errors = sumBy(metricSamples(snapshot, 'ltl_requests_total'), 'route', (labels) => labels.outcome === 'error');
   const durations = new Map(metricSamples(snapshot, 'ltl_request_duration_ms').map((s) => [s.labels?.route, s]));
   const tbody = byId('routes').tBodies[0];
-  const routes = [...requests.keys()].filter(Boolean).sort();
+  // Every known route has a series at 0 from the start: list the ones with traffic.
+  const routes = [...requests].filter(([route, count]) => route && count > 0).map(([route]) => route).sort();
   if (routes.length === 0) return emptyRow(tbody, 5, 'No requests yet');
   tbody.replaceChildren(...routes.map((route) => {
     const duration = durations.get(route) ?? {};
@@ -710,7 +712,7 @@ function cacheHitRates(samples) {
     const reached = name === MEMORY_TIER ? total : total - memoryAnswered;
     return { name, lookups: reached, hit: counts.hit, stale: counts.stale, rate: reached > 0 ? counts.hit / reached : null };
   });
-  const familyRows = [...families].sort(([a], [b]) => a.localeCompare(b)).map(([name, counts]) => ({
+  const familyRows = [...families].filter(([, counts]) => counts.lookups > 0).sort(([a], [b]) => a.localeCompare(b)).map(([name, counts]) => ({
     name, lookups: counts.lookups, hit: counts.hit, stale: counts.stale, rate: counts.lookups > 0 ? counts.hit / counts.lookups : null,
   }));
   return { total, tiers: tierRows, families: familyRows };

@@ -14,7 +14,7 @@ import { DurableObject } from 'cloudflare:workers';
 import wasmModule from '../../wasm/dist/bitcoin-ltl.wasm';
 import { createClient, LtlError } from '../index.js';
 import { DurableObjectStore } from '../storage/durable-object.js';
-import { AnswerSource, errorDocument } from '../http/documents.js';
+import { AnswerSource, clientOp, errorDocument } from '../http/documents.js';
 import { configFromEnv, frontSettings, KV_BINDING } from '../http/config.js';
 import { dataKey, OPS_NAMES } from '../http/routes.js';
 
@@ -82,8 +82,7 @@ export class LtlCoordinator extends DurableObject {
   async ops(op, params = {}) {
     if (this.#startError) throw this.#startError;
     if (!OPS_NAMES.has(op)) throw new LtlError({ category: 'validation', severity: 'low', operation: op, message: `unknown operation ${String(op).slice(0, 32)}` });
-    if (op === 'report') return this.#client.report(params.window_ms !== undefined ? { windowMs: params.window_ms } : {});
-    return this.#client[op]();
+    return clientOp(this.#client, op, params);
   }
 
   /** Admin invalidation in every tier of the coordinator; remembered failures are forgotten. */

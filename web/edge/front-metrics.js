@@ -35,14 +35,15 @@ export function frontState({ mode, cacheApi, tier }) {
   };
 }
 
-/** Prometheus text 0.0.4 for this isolate's front families. */
-export function frontMetricsText() {
+/** This isolate's front families in the exposition's format (counters' TYPE lines differ). */
+function frontMetricsText(format) {
+  const counter = (name) => (format === 'openmetrics' ? name.replace(/_total$/, '') : name);
   const lines = [
-    '# HELP ltl_front_answers_total Data answers of this front isolate by where they came from.',
-    '# TYPE ltl_front_answers_total counter',
+    `# HELP ${counter('ltl_front_answers_total')} Data answers of this front isolate by where they came from.`,
+    `# TYPE ${counter('ltl_front_answers_total')} counter`,
     ...ANSWER_SOURCES.map((source) => `ltl_front_answers_total{source="${source}"} ${answers.get(source)}`),
-    '# HELP ltl_front_coordinator_calls_total Calls from this front isolate to the coordinator by result.',
-    '# TYPE ltl_front_coordinator_calls_total counter',
+    `# HELP ${counter('ltl_front_coordinator_calls_total')} Calls from this front isolate to the coordinator by result.`,
+    `# TYPE ${counter('ltl_front_coordinator_calls_total')} counter`,
     ...CALL_RESULTS.map((result) => `ltl_front_coordinator_calls_total{result="${result}"} ${calls.get(result)}`),
     '# HELP ltl_front_coordinator_call_seconds Latency of finished coordinator calls from this front isolate.',
     '# TYPE ltl_front_coordinator_call_seconds histogram',
@@ -52,4 +53,12 @@ export function frontMetricsText() {
     `ltl_front_coordinator_call_seconds_count ${callCount}`,
   ];
   return lines.join('\n') + '\n';
+}
+
+/** The coordinator's exposition with this isolate's families added (before OpenMetrics' # EOF). */
+export function withFrontMetrics(text, format = 'prometheus') {
+  const front = frontMetricsText(format);
+  if (format !== 'openmetrics') return text + front;
+  const eof = text.lastIndexOf('# EOF');
+  return eof < 0 ? text + front : text.slice(0, eof) + front + text.slice(eof);
 }

@@ -17,13 +17,13 @@
 import wasmModule from '../../wasm/dist/bitcoin-ltl.wasm';
 import { createClient, createMemoryTier, LtlError } from '../index.js';
 import { handleRequest } from '../http/front.js';
-import { AnswerSource, errorDocument } from '../http/documents.js';
+import { AnswerSource, clientOp, errorDocument } from '../http/documents.js';
 import { documentResponse } from '../http/responses.js';
 import { configFromEnv, frontSettings, KV_BINDING, redactSecrets } from '../http/config.js';
 import { DATA_ROUTES, dataKey } from '../http/routes.js';
 import { ASSETS } from './assets.js';
 import { COORDINATOR_NAME } from './coordinator.js';
-import { frontMetricsText, frontState, recordAnswer, recordCoordinatorCall } from './front-metrics.js';
+import { frontState, recordAnswer, recordCoordinatorCall, withFrontMetrics } from './front-metrics.js';
 
 export { LtlCoordinator } from './coordinator.js';
 
@@ -56,7 +56,7 @@ export default {
       health: async () => ({ ...(await origin.health()), front: frontState({ mode: origin.mode, cacheApi, tier }) }),
       ops: async (op, params) => {
         const value = await origin.ops(op, params);
-        return op === 'metricsText' ? value + frontMetricsText() : value;
+        return op === 'metricsText' ? withFrontMetrics(value, params.format) : value;
       },
       invalidate: async (what) => {
         const result = await origin.invalidate(what);
@@ -108,8 +108,7 @@ function localOrigin(env) {
     document: (match) =>
       withClient((client) => new AnswerSource(client, { negativeCacheMs: frontSettings(env).NEGATIVE_CACHE_MS }).document(match.route, match.params, match.key)),
     health: () => withClient((client) => client.health()),
-    ops: (op, params) =>
-      withClient((client) => (op === 'report' ? client.report(params.window_ms !== undefined ? { windowMs: params.window_ms } : {}) : client[op]())),
+    ops: (op, params) => withClient((client) => clientOp(client, op, params)),
     invalidate: async () => ({ memory: 0, note: 'single-isolate mode: only this isolate\'s copies were dropped' }),
   };
 }

@@ -146,3 +146,13 @@ export class AnswerSource {
     };
   }
 }
+
+/**
+ * An operational read of a client by its route's op name (http/routes.js OPS_ROUTES): the same
+ * for the coordinator, a single-isolate front and the Node server.
+ */
+export function clientOp(client, op, params = {}) {
+  if (op === 'report') return client.report(params.window_ms !== undefined ? { windowMs: params.window_ms } : {});
+  if (op === 'metricsText') return client.metricsText({ format: params.format ?? 'prometheus' });
+  return client[op]();
+}

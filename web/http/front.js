@@ -11,6 +11,7 @@ import { ADMIN_TOKEN_MIN_LENGTH, maskConfig, redactSecrets } from './config.js';
 import { API_PREFIX, INVALIDATE_PATH, MAX_URL_LENGTH, OPS_ROUTES, matchApi, validation } from './routes.js';
 import {
   API_METHODS,
+  OPENMETRICS_TYPE,
   PROMETHEUS_TYPE,
   bearerMatches,
   errorResponse,
@@ -83,10 +84,15 @@ async function serveApi(request, match, front) {
   if (typeof env.OPS_TOKEN === 'string' && env.OPS_TOKEN !== '' && !(await bearerMatches(request.headers.get('authorization'), env.OPS_TOKEN))) {
     return frontError(401, { operation: match.op, message: 'this route needs Authorization: Bearer <OPS_TOKEN>' }, { 'www-authenticate': 'Bearer realm="bitcoin-ltl ops"' });
   }
-  const value = await backend.ops(match.op, match.params);
   if (match.op === 'metricsText') {
-    return new Response(redactSecrets(value, env), { headers: { 'content-type': PROMETHEUS_TYPE, 'cache-control': 'no-store' } });
+    // OpenMetrics when the scraper asks for it (content negotiation), else Prometheus 0.0.4.
+    const openmetrics = /application\/openmetrics-text/i.test(request.headers.get('accept') ?? '');
+    const text = await backend.ops('metricsText', { ...match.params, format: openmetrics ? 'openmetrics' : 'prometheus' });
+    return new Response(redactSecrets(text, env), {
+      headers: { 'content-type': openmetrics ? OPENMETRICS_TYPE : PROMETHEUS_TYPE, 'cache-control': 'no-store', vary: 'accept' },
+    });
   }
+  const value = await backend.ops(match.op, match.params);
   return jsonResponse(200, redactSecrets(JSON.stringify(match.op === 'config' ? maskConfig(value) : value), env));
 }
 

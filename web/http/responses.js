@@ -7,6 +7,7 @@ import { retryAfterSeconds } from './documents.js';
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
 export const PROMETHEUS_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+export const OPENMETRICS_TYPE = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
 export const API_METHODS = 'GET, HEAD, OPTIONS';
 
 export function jsonResponse(status, body, headers = {}) {

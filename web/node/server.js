@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { createClient } from '../index.js';
 import { assetMap } from '../http/assets.js';
 import { configFromEnv, frontSettings } from '../http/config.js';
-import { AnswerSource } from '../http/documents.js';
+import { AnswerSource, clientOp } from '../http/documents.js';
 import { handleRequest } from '../http/front.js';
 import { documentResponse } from '../http/responses.js';
 import { RedisCoordinator } from '../fleet/redis-coordination.js';
@@ -56,7 +56,7 @@ export async function startNodeServer({ env = process.env, port = 8080, host = '
       return documentResponse(request, got.value, Date.now(), { extra: { 'x-ltl-cache': got.role === 'follower' ? 'fleet' : 'core', 'x-ltl-fleet': got.role } });
     },
     health: async () => ({ ...(await client.health()), ...(fleet ? { fleet: { ...fleet.stats } } : {}) }),
-    ops: (op, params) => (op === 'report' ? client.report(params.window_ms !== undefined ? { windowMs: params.window_ms } : {}) : client[op]()),
+    ops: (op, params) => clientOp(client, op, params),
     async invalidate(what) {
       const [how] = ['key', 'glob', 'tag'].filter((name) => typeof what[name] === 'string');
       source.forgetFailures();

@@ -149,7 +149,7 @@ export class BaseStore {
     this.counters.storedBytesWritten += outcome.storedBytes;
     if (encoded.encoding === 'gzip') {
       this.counters.compressed++;
-      this.counters.bytesSaved += encoded.rawBytes - encoded.payloadBytes;
+      this.counters.bytesSaved += encoded.savedBytes;
     }
   }
 

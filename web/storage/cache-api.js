@@ -84,7 +84,7 @@ export class CacheApiStore extends BaseStore {
     };
     await cache.put(this.urlFor(key), new Response(encoded.record, { status: 200, headers }));
     this.#remember(key, entry.tags, entry.expiresAt);
-    return { rawBytes: encoded.rawBytes, storedBytes: encoded.storedBytes };
+    return { rawBytes: encoded.rawBytes, storedBytes: encoded.storedBytes, savedBytes: encoded.savedBytes };
   }
 
   async _accept(key, record) {

@@ -148,7 +148,7 @@ export function normalizeEntry(entry, store = 'store', operation = 'put') {
  * Serializes an entry into a record.
  * @param {{value: string, storedAt: number, freshUntil: number, expiresAt: number, tags: string[]}} entry normalized
  * @param {{compressionThresholdBytes?: number, maxValueBytes?: number, store?: string}} [options]
- * @returns {Promise<{record: Uint8Array, rawBytes: number, payloadBytes: number, storedBytes: number, encoding: string, verifyFailed: boolean}>}
+ * @returns {Promise<{record: Uint8Array, rawBytes: number, payloadBytes: number, storedBytes: number, savedBytes: number, encoding: string, verifyFailed: boolean}>}
  */
 export async function encodeEntry(entry, options = {}) {
   const { compressionThresholdBytes = DEFAULT_COMPRESSION_THRESHOLD_BYTES, maxValueBytes = MAX_VALUE_BYTES, store = 'store' } = options;
@@ -180,7 +180,9 @@ export async function encodeEntry(entry, options = {}) {
   record.set(tags, HEADER_BYTES);
   record.set(payload, HEADER_BYTES + tags.byteLength);
   sealRecord(record);
-  return { record, rawBytes: raw.byteLength, payloadBytes: payload.byteLength, storedBytes: record.byteLength, encoding, verifyFailed };
+  // What compression saved on the value (gzip is kept only when strictly smaller): never negative.
+  const savedBytes = encoding === 'gzip' ? Math.max(0, raw.byteLength - payload.byteLength) : 0;
+  return { record, rawBytes: raw.byteLength, payloadBytes: payload.byteLength, storedBytes: record.byteLength, savedBytes, encoding, verifyFailed };
 }
 
 function asBytes(record) {

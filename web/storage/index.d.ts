@@ -21,6 +21,8 @@ export interface StoredKey {
 export interface PutOutcome {
   rawBytes: number;
   storedBytes: number;
+  /** Value bytes compression saved (raw minus gzip payload; 0 when stored raw). Optional for custom adapters; never negative. */
+  savedBytes?: number;
 }
 
 export type StorageErrorCode =
@@ -360,7 +362,7 @@ export declare class EnvelopeError extends Error {
 export declare function encodeEntry(
   entry: StoredEntry,
   options?: { compressionThresholdBytes?: number; maxValueBytes?: number; store?: string },
-): Promise<{ record: Uint8Array; rawBytes: number; payloadBytes: number; storedBytes: number; encoding: 'identity' | 'gzip'; verifyFailed: boolean }>;
+): Promise<{ record: Uint8Array; rawBytes: number; payloadBytes: number; storedBytes: number; savedBytes: number; encoding: 'identity' | 'gzip'; verifyFailed: boolean }>;
 export declare function decodeRecord(record: Uint8Array | ArrayBuffer): Promise<StoredEntry>;
 export declare function readHeader(record: Uint8Array | ArrayBuffer): {
   record: Uint8Array;

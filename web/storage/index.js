@@ -161,9 +161,12 @@ export function entryToJson(entry) {
   );
 }
 
-/** put → `{"rawBytes","storedBytes"}`. */
+/** put → `{"rawBytes","storedBytes","savedBytes"}` (savedBytes: compression's saving, 0 when absent). */
 export function putOutcomeToJson(outcome) {
-  return `{"rawBytes":${countToJson(outcome?.rawBytes)},"storedBytes":${countToJson(outcome?.storedBytes)}}`;
+  return (
+    `{"rawBytes":${countToJson(outcome?.rawBytes)},"storedBytes":${countToJson(outcome?.storedBytes)},` +
+    `"savedBytes":${countToJson(outcome?.savedBytes ?? 0)}}`
+  );
 }
 
 /** list → `{"keys":[{"key","tags","expiresAt"}]}`. */

@@ -182,7 +182,7 @@ export class IndexedDbStore extends BaseStore {
         } else if (op.kind === 'put') {
           // expiresAt is repeated outside the record only for the purge index; reads trust the record.
           store.put({ key: op.key, expiresAt: op.expiresAt, record: op.encoded.record });
-          results.set(op, { rawBytes: op.encoded.rawBytes, storedBytes: op.encoded.storedBytes });
+          results.set(op, { rawBytes: op.encoded.rawBytes, storedBytes: op.encoded.storedBytes, savedBytes: op.encoded.savedBytes });
         } else {
           const count = store.count(op.key);
           count.onsuccess = () => results.set(op, count.result > 0);

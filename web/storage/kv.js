@@ -126,7 +126,7 @@ export class KvStore extends BaseStore {
       record: encoded.record,
       metadata,
       expiresAt: entry.expiresAt,
-      outcome: { rawBytes: encoded.rawBytes, storedBytes: encoded.storedBytes + metadataBytes },
+      outcome: { rawBytes: encoded.rawBytes, storedBytes: encoded.storedBytes + metadataBytes, savedBytes: encoded.savedBytes },
     });
     if (this.#pending.has(key)) lift();
     return landed;

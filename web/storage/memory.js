@@ -59,7 +59,7 @@ export class MemoryStore extends BaseStore {
       this.#drop(oldest);
       this.counters.evictions++;
     }
-    return { rawBytes: encoded.rawBytes, storedBytes: size };
+    return { rawBytes: encoded.rawBytes, storedBytes: size, savedBytes: encoded.savedBytes };
   }
 
   async _delete(key) {

@@ -3,7 +3,7 @@
 // stale answers, background work after the response, and the Cache API / KV tiers.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -248,16 +248,35 @@ describe('data routes', () => {
     assert.match(text, /^# HELP ltl_/m);
     assert.match(text, /^ltl_requests_total\{outcome="[a-z_]+",route="price"\} [0-9]+$/m);
     assert.match(text, /^ltl_upstream_requests_total\{outcome="ok",provider="coingecko"\} [1-9][0-9]*$/m);
-    let output;
-    try {
-      output = execFileSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
-    } catch (err) {
-      assert.fail(`promtool check metrics rejected the exposition:\n${err.stdout}${err.stderr}`);
-    }
-    assert.equal(output.trim(), '');
+    // Lint findings (a counter without _total, abbreviated units...) go to stderr: none allowed.
+    const promtool = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    assert.equal(`${promtool.stdout}${promtool.stderr}`, '', 'promtool check metrics prints nothing');
+    assert.equal(promtool.status, 0);
+    // Every declared family (as in metrics.json) is exported, and histograms are histograms.
+    const families = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)];
+    const { body } = await requestJson(server, '/api/v1/metrics.json');
+    assert.equal(families.length, body.metrics.length);
+    assert.ok(families.length >= 30, `${families.length} families`);
+    for (const [, name, type] of families) assert.equal(name.endsWith('_total'), type === 'counter', `${name} ${type}`);
+    assert.match(text, /^# TYPE ltl_upstream_latency_seconds histogram$/m);
+    assert.match(text, /^ltl_upstream_latency_seconds_bucket\{provider="coingecko",le="\+Inf"\} [1-9][0-9]*$/m);
     const head = await request(server, '/api/v1/metrics', { method: 'HEAD' });
     assert.equal(head.status, 200);
     assert.equal(head.text, '');
+  });
+
+  test('GET /api/v1/metrics gives OpenMetrics text to a scraper that asks for it', async () => {
+    const accept = 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+    const { status, headers, text } = await request(server, '/api/v1/metrics', { headers: { accept } });
+    assert.equal(status, 200);
+    assert.equal(headers.get('content-type'), 'application/openmetrics-text; version=1.0.0; charset=utf-8');
+    assert.equal(headers.get('vary'), 'Accept');
+    assert.match(text, /^# TYPE ltl_requests counter$/m);
+    assert.match(text, /^ltl_requests_total\{outcome="[a-z_]+",route="price"\} [0-9]+$/m);
+    assert.ok(text.endsWith('\n# EOF\n'));
+    const plain = await request(server, '/api/v1/metrics', { headers: { accept: 'text/plain' } });
+    assert.equal(plain.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
+    assert.doesNotMatch(plain.text, /# EOF/);
   });
 
   test('GET /api/v1/metrics.json is a snapshot of named, typed metrics', async () => {

@@ -433,10 +433,12 @@ describe('cache-api in workerd', () => {
       })
     ).result;
     assert.equal(completions[0].errorJson, '');
-    assert.match(completions[0].resultJson, /^\{"rawBytes":\d+,"storedBytes":\d+\}$/);
+    assert.match(completions[0].resultJson, /^\{"rawBytes":\d+,"storedBytes":\d+,"savedBytes":\d+\}$/);
     const outcome = JSON.parse(completions[0].resultJson);
     assert.equal(outcome.rawBytes, Buffer.byteLength(value));
     assert.ok(outcome.storedBytes > 0 && outcome.storedBytes < outcome.rawBytes, 'written, compressed');
+    // Saved = raw minus the gzip payload: more than raw minus the whole record (header and tags).
+    assert.ok(outcome.savedBytes >= outcome.rawBytes - outcome.storedBytes && outcome.savedBytes < outcome.rawBytes, 'saved bytes');
     assert.equal(
       completions[1].resultJson,
       `{"value":${JSON.stringify(value)},"storedAt":${T0},"freshUntil":${T0 + 1000},"expiresAt":${T0 + 5000},"tags":["t"]}`,

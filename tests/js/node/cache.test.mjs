@@ -39,7 +39,7 @@ test('1,000 concurrent requests for one cold key make exactly one upstream reque
     assert.equal(stats.origin.fetches, 1);
     assert.equal(stats.origin.coalesced_waits, 999);
     const metrics = await ltl.metrics();
-    assert.equal(sample(metrics, 'ltl_cache_coalesced_waits').value, 999);
+    assert.equal(sample(metrics, 'ltl_cache_coalesced_waits_total').value, 999);
     assert.equal(sample(metrics, 'ltl_upstream_requests_total', { provider: 'coingecko', outcome: 'ok' }).value, 1);
     // And the next caller is served from memory.
     assert.equal((await ltl.price('usd')).cache, 'memory');
@@ -162,7 +162,7 @@ test('stale-if-error: the origin fails → the cached value flagged stale with i
     for (const route of PRICE_FAULT_ROUTES) assert.equal(calls(route), route === PRICE_ROUTE ? 2 : 1, `${route} was tried`);
     const metrics = await ltl.metrics();
     assert.equal(sample(metrics, 'ltl_stale_answers_total', { route: 'price', reason: 'origin_error' }).value, 1);
-    assert.equal(sample(metrics, 'ltl_cache_stale_if_error_answers').value, 1);
+    assert.equal(sample(metrics, 'ltl_cache_stale_if_error_answers_total').value, 1);
 
     // The window is measured from the end of freshness: fresh until +1000, stale-if-error until +61000.
     sim.advance(60_999 - 5_000);

@@ -253,13 +253,21 @@ test('health(), metrics() and metricsText() reflect the traffic', async () => {
     assert.match(text, /^# TYPE ltl_requests_total counter$/m);
     assert.match(text, /^ltl_requests_total\{outcome="hit",route="price"\} 1$/m);
     assert.match(text, /^ltl_requests_total\{outcome="miss",route="price"\} 1$/m);
-    // ms histograms are exported in seconds, as summaries.
-    assert.match(text, /^# TYPE ltl_upstream_latency_seconds summary$/m);
+    // ms histograms are exported in seconds, as Prometheus histograms (fixed buckets, +Inf = count).
+    assert.match(text, /^# TYPE ltl_upstream_latency_seconds histogram$/m);
     assert.match(text, /^ltl_upstream_latency_seconds_count\{provider="coingecko"\} 1$/m);
-    assert.match(text, /^ltl_upstream_latency_seconds\{provider="coingecko",quantile="0\.5"\} [0-9.e+-]+$/m);
+    assert.match(text, /^ltl_upstream_latency_seconds_bucket\{provider="coingecko",le="\+Inf"\} 1$/m);
+    assert.match(text, /^ltl_upstream_latency_seconds_bucket\{provider="coingecko",le="0\.0001"\} 0$/m);
+    // A family with no traffic yet is there from the first scrape, at 0.
+    assert.match(text, /^ltl_upstream_requests_total\{outcome="error",provider="kraken"\} 0$/m);
     assert.doesNotMatch(text, /_ms[{ ]/, 'no ms-unit series in the Prometheus text');
     const sumSeconds = Number(text.match(/^ltl_upstream_latency_seconds_sum\{provider="coingecko"\} (\S+)$/m)[1]);
     assert.ok(Math.abs(sumSeconds - latency.sum / 1000) < 1e-6, 'ms → s');
+    const openmetrics = await ltl.metricsText({ format: 'openmetrics' });
+    assert.match(openmetrics, /^# TYPE ltl_requests counter$/m);
+    assert.match(openmetrics, /^ltl_requests_total\{outcome="hit",route="price"\} 1$/m);
+    assert.ok(openmetrics.endsWith('# EOF\n'));
+    await assert.rejects(ltl.metricsText({ format: 'json' }), /format must be 'prometheus' or 'openmetrics', got "json"/);
 
     // Every price provider fails three times in a row: the market family is unhealthy.
     for (const route of PRICE_FAULT_ROUTES) sim.setFault(route, { kind: 'status', status: 500 });

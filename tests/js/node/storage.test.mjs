@@ -13,6 +13,7 @@ import {
   encodeEntry,
   IndexedDbStore,
   MemoryStore,
+  putOutcomeToJson,
   readHeader,
   StorageError,
 } from '../../../web/storage/index.js';
@@ -220,6 +221,26 @@ describe('compression', () => {
     assert.ok(packed.storedBytes < plain.storedBytes);
     assert.equal(always.health().counters.bytesSaved, plain.storedBytes - packed.storedBytes);
     assert.equal((await always.get('k')).value, value);
+    assert.equal(packed.savedBytes, plain.storedBytes - packed.storedBytes);
+    assert.equal(plain.savedBytes, 0);
+  });
+
+  test('bytes saved never go negative: values gzip would enlarge are stored raw and save 0', async () => {
+    const store = new MemoryStore({ now: () => T0, compressionThresholdBytes: 0 });
+    const outcomes = [];
+    for (const [key, value] of [['tiny', 'x'], ['short', '{"usd":1}'], ['quote', '{"usd":97000.5,"as_of":1700000000000,"source":"coingecko"}'], ['big', binaryishText(10)]]) {
+      const outcome = await store.put(key, entry(value));
+      outcomes.push(outcome);
+      assert.ok(outcome.savedBytes >= 0, `${key}: ${outcome.savedBytes}`);
+      if (key !== 'big') assert.equal(outcome.savedBytes, 0, `${key} is stored raw`);
+      assert.equal((await store.get(key)).value, value);
+    }
+    assert.ok(outcomes[3].savedBytes > 0);
+    assert.equal(store.health().counters.bytesSaved, outcomes[3].savedBytes);
+    // What the C++ tier receives (and sums into ltl_cache_compression_saved_bytes_total).
+    assert.deepEqual(JSON.parse(putOutcomeToJson(outcomes[0])), { rawBytes: 1, storedBytes: outcomes[0].storedBytes, savedBytes: 0 });
+    assert.equal(JSON.parse(putOutcomeToJson(outcomes[3])).savedBytes, outcomes[3].savedBytes);
+    assert.equal(JSON.parse(putOutcomeToJson({ rawBytes: 5, storedBytes: 60 })).savedBytes, 0, 'an adapter that reports none');
   });
 });
 
@@ -533,7 +554,7 @@ describe('bridgeStore', () => {
     host.put(1, 'price:usd', cppEntryJson({ value, storedAt: T0, freshUntil: T0 + 30000, expiresAt: T0 + 90000, tags: ['price', 'usd'] }));
     const put = await waitFor(1);
     assert.equal(put.errorJson, '');
-    assert.match(put.resultJson, /^\{"rawBytes":\d+,"storedBytes":\d+\}$/);
+    assert.match(put.resultJson, /^\{"rawBytes":\d+,"storedBytes":\d+,"savedBytes":\d+\}$/);
     const outcome = JSON.parse(put.resultJson);
     assert.equal(outcome.rawBytes, new TextEncoder().encode(value).length);
     assert.ok(outcome.storedBytes < outcome.rawBytes, 'compressed');
