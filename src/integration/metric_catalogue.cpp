@@ -1,5 +1,6 @@
 #include "integration/metric_catalogue.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -132,7 +133,13 @@ KnownLabelValues known_label_values(const Config& config, const std::string& per
     if (route.composite) continue;
     chains.push_back(route.name);
     auto& providers = known["@route_providers:" + route.name];
-    for (const auto& source : route.sources(config)) providers.push_back(source.provider);
+    // A route's providers may depend on its parameters (Binance lists only some pairs): the union
+    // over the supported currencies (routes without a currency ignore it).
+    for (const auto& currency : config.supported_currencies) {
+      for (const auto& source : route.sources(config, nlohmann::json{{"currency", currency}})) {
+        if (std::find(providers.begin(), providers.end(), source.provider) == providers.end()) providers.push_back(source.provider);
+      }
+    }
   }
   routes.push_back("unknown");  // requests naming no route
   known["@providers"] = std::vector<std::string>(kProviderNames.begin(), kProviderNames.end());

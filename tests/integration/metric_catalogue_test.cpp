@@ -168,7 +168,7 @@ TEST_F(MetricCatalogue, AfterAMixedRunCountersHistogramsAndBytesAreSound) {
     clock_.advance(70000);
   }
   ASSERT_TRUE(service.ingest("fees", json{{"fastest_sat_vb", 5}, {"half_hour_sat_vb", 4}, {"hour_sat_vb", 3},
-                                          {"economy_sat_vb", 2}, {"minimum_sat_vb", 1}},
+                                          {"economy_sat_vb", 2}, {"minimum_sat_vb", 1}, {"fee_definition", "mempool_precise"}},
                              "mempool-websocket")
                   .ok());
   scheduler_.advance(5000);
