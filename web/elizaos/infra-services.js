@@ -69,7 +69,8 @@ export class CacheService extends LtlService {
   /** True when the key was present (in any tier). */
   async delete(key) {
     checkKey('cache.delete', key);
-    const removed = await this.client.invalidate({ key: APP_PREFIX + key });
+    // An app value is deleted, not kept for stale-if-error: purge.
+    const removed = await this.client.invalidate({ key: APP_PREFIX + key, purge: true });
     return removed.memory_removed + removed.persistent_removed > 0;
   }
 
@@ -78,7 +79,7 @@ export class CacheService extends LtlService {
    * invalidates the client's data keys (e.g. `{ tag: 'price' }`) in every tier. Counts removed.
    */
   invalidate(pattern) {
-    if (typeof pattern === 'string') return this.client.invalidate({ glob: APP_PREFIX + pattern });
+    if (typeof pattern === 'string') return this.client.invalidate({ glob: APP_PREFIX + pattern, purge: true });
     if (pattern && typeof pattern === 'object') return this.client.invalidate(pattern);
     return Promise.reject(invalidArgument('cache.invalidate', `pattern: got ${pattern === null ? 'null' : typeof pattern}; expected a glob string or { key } / { glob } / { tag }`));
   }

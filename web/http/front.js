@@ -89,7 +89,7 @@ async function serveApi(request, match, front) {
     const openmetrics = /application\/openmetrics-text/i.test(request.headers.get('accept') ?? '');
     const text = await backend.ops('metricsText', { ...match.params, format: openmetrics ? 'openmetrics' : 'prometheus' });
     return new Response(redactSecrets(text, env), {
-      headers: { 'content-type': openmetrics ? OPENMETRICS_TYPE : PROMETHEUS_TYPE, 'cache-control': 'no-store', vary: 'accept' },
+      headers: { 'content-type': openmetrics ? OPENMETRICS_TYPE : PROMETHEUS_TYPE, 'cache-control': 'no-store', vary: 'Accept' },
     });
   }
   const value = await backend.ops(match.op, match.params);

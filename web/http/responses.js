@@ -2,7 +2,7 @@
 // Cache-Control from the remaining freshness, stale answers flagged, typed JSON errors, CORS for
 // public routes only, bearer tokens compared in constant time.
 import { LtlError } from '../index.js';
-import { readAtMost } from '../read-at-most.js';
+import { readAtMost } from '../storage/read-at-most.js';
 import { retryAfterSeconds } from './documents.js';
 
 export const JSON_TYPE = 'application/json; charset=utf-8';

@@ -52,10 +52,17 @@ export async function startNodeServer({ env = process.env, port = 8080, host = '
       if (!fleet || client.cache.has(match.key)) {
         return documentResponse(request, await fetchDocument(), Date.now(), { extra: { 'x-ltl-cache': 'core' } });
       }
-      const got = await fleet.runOnce(match.key, settings.FLEET_LEASE_MS, fetchDocument);
+      // Nothing to read first: the core reads the Redis tier itself when it fetches.
+      const got = await fleet.runOnce(match.key, settings.FLEET_LEASE_MS, fetchDocument, () => null);
       return documentResponse(request, got.value, Date.now(), { extra: { 'x-ltl-cache': got.role === 'follower' ? 'fleet' : 'core', 'x-ltl-fleet': got.role } });
     },
-    health: async () => ({ ...(await client.health()), ...(fleet ? { fleet: { ...fleet.stats } } : {}) }),
+    // The persistent store's own view (connection state and reason: Redis down, reconnecting) and
+    // the fleet's counters, beside the core's health.
+    health: async () => ({
+      ...(await client.health()),
+      ...(client.persistentStore?.health ? { persistent_store: client.persistentStore.health() } : {}),
+      ...(fleet ? { fleet: { ...fleet.stats } } : {}),
+    }),
     ops: (op, params) => clientOp(client, op, params),
     async invalidate(what) {
       const [how] = ['key', 'glob', 'tag'].filter((name) => typeof what[name] === 'string');

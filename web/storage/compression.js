@@ -1,6 +1,6 @@
 // gzip through the host's CompressionStream / DecompressionStream (browsers, Node >= 18,
 // workerd, Deno): Emscripten's zlib port cannot be fetched at build time here.
-import { readAtMost } from '../read-at-most.js';
+import { readAtMost } from './read-at-most.js';
 import { StorageError } from './errors.js';
 
 /** Values larger than this many UTF-8 bytes are offered to gzip by default. */

@@ -255,7 +255,10 @@ describe('data routes', () => {
     // Every declared family (as in metrics.json) is exported, and histograms are histograms.
     const families = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)];
     const { body } = await requestJson(server, '/api/v1/metrics.json');
-    assert.equal(families.length, body.metrics.length);
+    // The coordinator's declared families (as in metrics.json), then the front's own three.
+    const frontFamilies = families.filter(([, name]) => name.startsWith('ltl_front_')).map(([, name]) => name);
+    assert.deepEqual(frontFamilies, ['ltl_front_answers_total', 'ltl_front_coordinator_calls_total', 'ltl_front_coordinator_call_seconds']);
+    assert.equal(families.length - frontFamilies.length, body.metrics.length);
     assert.ok(families.length >= 30, `${families.length} families`);
     for (const [, name, type] of families) assert.equal(name.endsWith('_total'), type === 'counter', `${name} ${type}`);
     assert.match(text, /^# TYPE ltl_upstream_latency_seconds histogram$/m);
@@ -827,10 +830,20 @@ describe("a front's copies across isolates", () => {
     });
     assert.equal(invalidated.status, 200);
     assert.equal(invalidated.body.persistent_failed, 0, JSON.stringify(invalidated.body));
-    assert.equal(await cachedDocument(second), null, 'the entry left the Cache API');
+    // Invalidation expires by default: the copy stays only as the stale-if-error fallback.
+    const expired = await cachedDocument(second);
+    assert.ok(expired && expired.fresh_until <= Date.now() && expired.sie_until > Date.now(), JSON.stringify(expired));
     const refetched = await requestJson(second, '/api/v1/price?currency=aud');
     assert.equal(refetched.headers.get('x-ltl-cache'), 'origin');
     assert.equal(priceCalls(), calls + 1, 'the next request went upstream');
+    await waitFor(async () => (await cachedDocument(second))?.fresh_until > Date.now(), 'the refetched copy in the Cache API');
+    const purged = await requestJson(second, '/api/v1/cache/invalidate', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({ key: 'price:aud', purge: true }),
+    });
+    assert.equal(purged.status, 200);
+    assert.equal(await cachedDocument(second), null, 'purge: the entry left the Cache API');
     await second.close();
   });
 

@@ -193,7 +193,7 @@ test('cache: JSON values with TTLs, kept apart from the data keys, delete, inval
     const quote = await runtime.getService('market-data').getPrice('usd');
     assert.equal(typeof quote.price, 'number');
     // { tag } reaches the client's data keys.
-    assert.equal((await cache.invalidate({ tag: 'price' })).memory_removed, 1);
+    assert.equal((await cache.invalidate({ tag: 'price', purge: true })).memory_removed, 1);
     assert.equal((await runtime.getService('market-data').getPrice('usd')).cache, 'origin');
 
     const stats = await cache.getStats();
@@ -358,7 +358,7 @@ test('providers put price, network and sentiment into the agent\'s context with 
 
     // Every provider failing and nothing cached: said so, with the error category, never a number.
     for (const route of ['fng.fng']) sim.setFault(route, { kind: 'status', status: 500 });
-    await runtime.getService('cache').invalidate({ tag: 'sentiment' });
+    await runtime.getService('cache').invalidate({ tag: 'sentiment', purge: true });
     const failed = await byName.BTC_SENTIMENT.get(runtime, msg, { values: {}, data: {}, text: '' });
     assert.match(failed.text, /^Bitcoin sentiment: unavailable \(upstream_5xx: /);
     assert.deepEqual(failed.values, {});

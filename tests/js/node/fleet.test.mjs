@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { startSimulator } from '../../../scripts/simulator/index.mjs';
-import { startRedis, stopAllRedis } from '../support/redis.mjs';
+import { rawClient, startRedis, stopAllRedis } from '../support/redis.mjs';
 import { serve, stop } from '../support/serve.mjs';
 import { UNTHROTTLED, until } from '../support/simulated.mjs';
 
@@ -109,7 +109,8 @@ test('kill -9 of the lease holder mid-fetch: another server answers within the l
 });
 
 test('Redis stopped mid-run: every request still answered, health degraded; started again: healthy', async () => {
-  const [server] = await fleet(1, { REDIS_KEY_PREFIX: 'ltl-c:' });
+  // Short TTLs: every request reaches the persistent tier, so its health follows Redis.
+  const [server] = await fleet(1, { REDIS_KEY_PREFIX: 'ltl-c:', CACHE_DEFAULT_TTL: '200' });
   try {
     assert.equal((await server.get('/api/v1/fees')).status, 200);
     await redis.stop();
@@ -119,17 +120,24 @@ test('Redis stopped mid-run: every request still answered, health degraded; star
       assert.equal(response.status, 200, `${path}: ${await response.text()}`);
       assert.ok(performance.now() - started < 3000);
     }
+    const storeHealth = async () => (await (await server.get('/api/v1/health')).json()).persistent_store;
     const degraded = await until(async () => {
-      const health = await (await server.get('/api/v1/health')).json();
-      return health.cache_tiers?.some?.((tier) => tier.status === 'degraded') || JSON.stringify(health.cache_tiers ?? health).includes('degraded') ? health : null;
+      const store = await storeHealth();
+      return store?.status === 'degraded' ? store : null;
     }, 'the Redis tier to turn degraded', 10_000);
-    assert.ok(degraded);
-    await redis.start();
-    await until(async () => {
-      await server.get('/api/v1/price?currency=gbp');
-      const health = await (await server.get('/api/v1/health')).json();
-      return !JSON.stringify(health.cache_tiers ?? {}).includes('degraded');
-    }, 'the Redis tier to recover by itself', 20_000);
+    assert.ok(degraded.reason, JSON.stringify(degraded));
+    await redis.start(); // empty again
+    await until(async () => (await storeHealth())?.connection?.connection === 'ready', 'the reconnect', 20_000);
+    // Back in use by itself: new answers land in Redis again.
+    const raw = await rawClient(redis.url);
+    try {
+      await until(async () => {
+        await server.get('/api/v1/price?currency=gbp');
+        return (await raw.keys('ltl-c:*')).length > 0;
+      }, 'answers to be written to Redis again', 30_000);
+    } finally {
+      await raw.quit();
+    }
   } finally {
     await stop(server);
   }
@@ -138,7 +146,16 @@ test('Redis stopped mid-run: every request still answered, health degraded; star
 test('a restarted server answers from Redis what it fetched before, without an upstream call', async () => {
   let [server] = await fleet(1, { REDIS_KEY_PREFIX: 'ltl-d:' });
   const first = await (await server.get('/api/v1/hashrate')).json();
-  await stop(server);
+  const raw = await rawClient(redis.url);
+  try {
+    await until(async () => (await raw.keys('ltl-d:*hashrate*')).filter((key) => !key.includes('{')).length > 0, 'the Redis record of hashrate');
+    await stop(server);
+    // The leader's published answer (shared with waiting servers for a second) is gone: the next
+    // answer can only come from the Redis tier.
+    await until(async () => (await raw.keys('ltl-d:result:*')).length === 0, 'the published answer to expire');
+  } finally {
+    await raw.quit();
+  }
   [server] = await fleet(1, { REDIS_KEY_PREFIX: 'ltl-d:' });
   try {
     const again = await (await server.get('/api/v1/hashrate')).json();

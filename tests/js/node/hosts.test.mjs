@@ -332,6 +332,7 @@ function assertRendered(shown) {
   assert.match(shown.price, /^\d+\.\d{2}$/);
   assert.ok(Number(shown.price) > 0);
   assert.equal(shown.source, 'coingecko');
-  assert.equal(shown.providers, '4', 'every price provider answered the page cross-origin');
+  // CoinGecko, Coinbase and Kraken quote BTC/USD; Binance has no USD pair (BINANCE_USDT_AS_USD is off).
+  assert.equal(shown.providers, '3', 'every USD price provider answered the page cross-origin');
   assert.deepEqual(shown.problems, []);
 }

@@ -16,7 +16,8 @@ export function codeBlocks(markdown) {
 
 /** The ```js / ```ts blocks that import `bitcoin-ltl` or one of its subpaths. */
 export function packageBlocks(markdown) {
-  return codeBlocks(markdown).filter((b) => (b.lang === 'js' || b.lang === 'ts') && USES_PACKAGE.test(b.code));
+  // The ElizaOS block needs @elizaos/core's declarations: the ElizaOS suite type-checks it there.
+  return codeBlocks(markdown).filter((b) => (b.lang === 'js' || b.lang === 'ts') && USES_PACKAGE.test(b.code) && !/['"]@elizaos\/core['"]/.test(b.code));
 }
 
 /**
