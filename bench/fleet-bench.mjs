@@ -99,7 +99,11 @@ async function run(trace, sim, redisUrl) {
     const response = await servers[server].get(path);
     const body = await response.json();
     const ms = performance.now() - sent;
-    const from = response.status !== 200 ? 'error' : body.cache === 'memory' ? 'memory' : body.cache === 'redis' ? 'redis' : response.headers.get('x-ltl-fleet') === 'follower' ? 'fleet follower' : 'origin';
+    // x-ltl-fleet: leader (this server's core answered), follower / cached (another server's
+    // published answer); without Redis the core's own `cache` field says where it came from.
+    const role = response.headers.get('x-ltl-fleet');
+    const shared = role === 'follower' || role === 'cached';
+    const from = response.status !== 200 ? 'error' : shared ? "another server's answer" : body.cache === 'memory' ? 'memory' : body.cache === 'redis' ? 'redis' : 'origin';
     if (!latency.has(from)) latency.set(from, []);
     latency.get(from).push(ms);
   }));
