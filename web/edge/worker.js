@@ -50,7 +50,7 @@ export default {
     } catch (err) {
       return handleRequest(request, { env, assets: ASSETS, backend: failingBackend(err) });
     }
-    const origin = env[COORDINATOR_BINDING] ? coordinatorOrigin(env) : localOrigin(env);
+    const origin = env[COORDINATOR_BINDING] ? coordinatorOrigin(env) : localOrigin(env, settings);
     const backend = {
       data: (match, req) => serveData(match, req, { env, ctx, settings, origin }),
       health: async () => ({ ...(await origin.health()), front: frontState({ mode: origin.mode, cacheApi, tier }) }),
@@ -93,7 +93,7 @@ function coordinatorOrigin(env) {
 }
 
 /** Single-isolate mode: a core created and closed inside the calling request. */
-function localOrigin(env) {
+function localOrigin(env, settings) {
   const config = configFromEnv(env);
   const withClient = async (use) => {
     const client = await createClient({ ...config, ...ONE_SHOT_CONFIG }, { wasmModule, store: 'none' });
@@ -106,7 +106,7 @@ function localOrigin(env) {
   return {
     mode: 'single-isolate',
     document: (match) =>
-      withClient((client) => new AnswerSource(client, { negativeCacheMs: frontSettings(env).NEGATIVE_CACHE_MS }).document(match.route, match.params, match.key)),
+      withClient((client) => new AnswerSource(client, { negativeCacheMs: settings.NEGATIVE_CACHE_MS }).document(match.route, match.params, match.key)),
     health: () => withClient((client) => client.health()),
     ops: (op, params) => withClient((client) => clientOp(client, op, params)),
     invalidate: async () => ({ memory: 0, note: 'single-isolate mode: only this isolate\'s copies were dropped' }),

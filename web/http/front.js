@@ -6,7 +6,6 @@
 //   health() → object                      the deployment's health (status decides 200/503)
 //   ops(op, params) → object | string      metricsText → Prometheus text, the rest JSON
 //   invalidate(what) → object              admin invalidation ({key}|{glob}|{tag}, purge?)
-import { LtlError } from '../index.js';
 import { ADMIN_TOKEN_MIN_LENGTH, maskConfig, redactSecrets } from './config.js';
 import { API_PREFIX, INVALIDATE_PATH, MAX_URL_LENGTH, OPS_ROUTES, matchApi, validation } from './routes.js';
 import {
@@ -157,4 +156,3 @@ function methodNotAllowed(allow) {
   return frontError(405, { message: `Method not allowed; use ${allow}` }, { allow });
 }
 
-export { LtlError };
