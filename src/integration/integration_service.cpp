@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "data/network.h"
+#include "integration/answer.h"
 #include "integration/metric_catalogue.h"
 #include "monitor/prometheus.h"
 #include "monitor/report.h"
@@ -13,9 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-// 2: answers carry quote, volume_24h_scope, as_of_source, fee_definition, hashrate_window (issue 15);
-// entries written before are refused (a miss), never served without those fields.
-constexpr int kCacheFormatVersion = 2;
 constexpr size_t kMaxFailuresReported = 8;
 
 MemoryCacheOptions memory_options(const Config& config) {
@@ -88,18 +86,9 @@ Error chain_error(const std::string& route, const std::vector<std::pair<std::str
   return error;
 }
 
-// The cached form of a route's answer: its data plus where it came from.
+// The cached form of a route's answer: its data plus where it came from (answer.h).
 std::string encode_entry(const json& data, const std::string& source, const json& failed) {
-  return json{{"v", kCacheFormatVersion}, {"data", data}, {"source", source}, {"failed", failed}}.dump(
-      -1, ' ', false, json::error_handler_t::replace);
-}
-
-std::optional<json> decode_entry(const std::string& value) {
-  auto parsed = json::parse(value, nullptr, false);
-  if (parsed.is_discarded() || !parsed.is_object() || parsed.value("v", 0) != kCacheFormatVersion ||
-      !parsed.contains("data") || !parsed["data"].is_object() || !parsed.contains("source"))
-    return std::nullopt;
-  return parsed;
+  return encode_answer_entry(data, source, failed);
 }
 
 }  // namespace
@@ -435,7 +424,7 @@ CachePolicy IntegrationService::policy_for(const RouteSpec& route) const {
   policy.stale_if_error_ms = windows.stale_if_error_ms;
   policy.refresh_ahead_fraction = static_cast<double>(config_.current().cache_refresh_ahead_pct) / 100.0;
   policy.tags = {route.name};
-  policy.accepts = [](const std::string& value) { return decode_entry(value).has_value(); };
+  policy.accepts = [](const std::string& value) { return is_answer_entry(value); };
   return policy;
 }
 
@@ -566,28 +555,33 @@ void IntegrationService::run_network(JsonCallback done) {
   }
 }
 
-json IntegrationService::answer_json(const CachedValue& cached) const {
-  auto entry = decode_entry(cached.value);
-  json out = entry ? (*entry)["data"] : json::object();
-  const int64_t now = clock_.now_ms();
-  out["source"] = entry ? (*entry)["source"] : json(nullptr);
-  if (!out.contains("as_of") || !out["as_of"].is_number_integer() || out["as_of"].get<int64_t>() <= 0)
-    out["as_of"] = cached.stored_at_ms;
-  out["fetched_at"] = cached.stored_at_ms;
-  out["age_ms"] = std::max<int64_t>(0, now - cached.stored_at_ms);
-  out["stale"] = cached.stale;
-  out["expires_at"] = cached.fresh_until_ms;
-  out["cache"] = cached.source;
-  out["failed"] = entry && (*entry).contains("failed") ? (*entry)["failed"] : json::array();
-  if (cached.origin_error) out["stale_reason"] = *cached.origin_error;
+std::string IntegrationService::answer_text(const CachedValue& cached) const {
+  ServeTimes times;
+  times.now_ms = clock_.now_ms();
+  times.stored_at_ms = cached.stored_at_ms;
+  times.fresh_until_ms = cached.fresh_until_ms;
+  times.stale = cached.stale;
+  times.cache = cached.source;
+  times.stale_reason = cached.origin_error ? &*cached.origin_error : nullptr;
+  std::string out;
+  serve_answer(cached.value, times, out);
   return out;
 }
 
 void IntegrationService::request(const std::string& route_name, const json& params, JsonCallback done) {
+  request_text(route_name, params, [done](TextResult result) {
+    if (!result.ok()) return done(result.error());
+    auto parsed = json::parse(result.value(), nullptr, false);
+    if (parsed.is_discarded()) return done(make_error(ErrorCategory::internal, "", "request", "answer is not valid JSON"));
+    done(std::move(parsed));
+  });
+}
+
+void IntegrationService::request_text(const std::string& route_name, const json& params, TextCallback done) {
   const double started = clock_.monotonic_ms();
   const RouteSpec* route = find_route(route_name);
   const std::string label = route ? route_name : "unknown";
-  auto finish = [this, started, label, done](JsonResult result, const char* outcome) {
+  auto finish = [this, started, label, done](TextResult result, const char* outcome) {
     metrics_.add("ltl_requests_total", {{"outcome", outcome}, {"route", label}});
     metrics_.observe("ltl_request_duration_ms", {{"route", label}}, clock_.monotonic_ms() - started);
     auto& health = route_health_[label];
@@ -617,7 +611,10 @@ void IntegrationService::request(const std::string& route_name, const json& para
   }
   const json canonical = valid.value();
   if (route->name == "network") {
-    run_network([finish](JsonResult result) { finish(result, result.ok() ? "ok" : "error"); });
+    run_network([finish](JsonResult result) {
+      if (!result.ok()) return finish(result.error(), "error");
+      finish(result.value().dump(-1, ' ', false, json::error_handler_t::replace), "ok");
+    });
     return;
   }
 
@@ -644,7 +641,7 @@ void IntegrationService::request(const std::string& route_name, const json& para
                          if (cached.stale)
                            metrics_.add("ltl_stale_answers_total", {{"reason", cached.origin_error ? "origin_error" : "revalidating"},
                                                                     {"route", route->name}});
-                         finish(answer_json(cached), outcome);
+                         finish(answer_text(cached), outcome);
                        });
 }
 

@@ -32,6 +32,9 @@
 
 namespace ltl {
 
+using TextResult = Result<std::string>;
+using TextCallback = std::function<void(TextResult)>;
+
 // Events the host can subscribe to: {"type": "alert"|"breaker"|"health"|"config", ...}.
 using EventListener = std::function<void(const nlohmann::json& event)>;
 
@@ -59,6 +62,9 @@ class IntegrationService {
   // "mempool", "tip", "blocks", "difficulty", "hashrate", "sentiment", "network").
   // `done` is called exactly once, possibly synchronously.
   void request(const std::string& route, const nlohmann::json& params, JsonCallback done);
+  // The same answer as JSON text (answer.h): a cache hit is served from the stored bytes
+  // without parsing them.
+  void request_text(const std::string& route, const nlohmann::json& params, TextCallback done);
 
   // Price in `currency` (the foundation slice's entry, kept for callers and tests).
   void price(const std::string& currency, JsonCallback done) { request("price", {{"currency", currency}}, std::move(done)); }
@@ -110,7 +116,7 @@ class IntegrationService {
   void step_chain(const std::shared_ptr<ChainRun>& run);
   void run_consensus(const nlohmann::json& params, CacheFetchCallback done);
   void run_network(JsonCallback done);
-  nlohmann::json answer_json(const CachedValue& cached) const;
+  std::string answer_text(const CachedValue& cached) const;
   void track_error(const std::string& route, const Error& error);
   void sync_gauges();
   void on_performance_tick();
