@@ -1,5 +1,5 @@
-// Micro-benchmark: the JS API's synchronous memory-tier cache (ltl.cache, C++ in WASM
-// behind Embind) versus lru-cache and a plain Map, on 1 KB JSON string values.
+// Micro-benchmark: the JS API's synchronous memory-tier cache (ltl.cache, C++ in WASM behind
+// plain WASM exports, web/hot-path.js) versus lru-cache and a plain Map, on 1 KB JSON string values.
 // Not part of `npm test`: timings depend on the machine. Results: docs/benchmarks.md.
 //
 //   node bench/cache-bench.mjs [--keys=10000] [--rounds=25] [--warmup=5] [--json=out.json]
@@ -13,6 +13,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { LRUCache } from 'lru-cache';
 import createLtlModule from '../wasm/dist/bitcoin-ltl.mjs';
 import { createClient } from '../web/index.js';
+import { HotPath } from '../web/hot-path.js';
 import { mulberry32 } from './random.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((arg) => {
@@ -87,8 +88,8 @@ const lruFull = new LRUCache({ max: KEY_COUNT, ttl: TTL_MS });
 const map = new Map();
 const mapFull = { map: new Map(), order: [], head: 0 }; // bounded FIFO Map
 
-// The Embind class without the JS shell (web/index.js), on its own module instance,
-// to split the shell's cost from Embind's.
+// The hot exports without the JS shell's Client (web/index.js), on their own module instance,
+// to split the shell's cost from the boundary's.
 const wasmBinary = await readFile(new URL('../wasm/dist/bitcoin-ltl.wasm', import.meta.url));
 const WASM_SHA256 = createHash('sha256').update(wasmBinary).digest('hex').slice(0, 16);
 const wasm = await createLtlModule({ wasmBinary });
@@ -97,6 +98,7 @@ const native = new wasm.Client(undefined, null);
   const error = native.configure(JSON.stringify(ltlConfig(KEY_COUNT * 4)));
   if (error) throw new Error(`native configure: ${error}`);
 }
+const hot = new HotPath(wasm, native.handle());
 
 // Each loop gets its own Function so V8 keeps a separate (monomorphic) feedback vector
 // per implementation and operation; a shared loop would be megamorphic and penalise Map most.
@@ -171,15 +173,15 @@ const cases = [
 // Where ltl's time goes: the same calls with one part changed at a time.
 const anatomy = [
   { name: 'raw WASM export call: _free(0)', target: wasm, keys: () => missKeysShuffled, body: 'c._free(0); sink++;', expect: KEY_COUNT },
-  { name: 'Embind cacheHas, empty key (miss)', target: native, keys: () => emptyKeys, body: 'if (!c.cacheHas(keys[i])) sink++;', expect: KEY_COUNT },
-  { name: 'Embind cacheHas, 18 B key (miss)', target: native, keys: () => missKeysShuffled, body: 'if (!c.cacheHas(keys[i])) sink++;', expect: KEY_COUNT },
-  { name: 'Embind cacheHas, 1 KB key (miss)', target: native, keys: () => bigMissKeys, body: 'if (!c.cacheHas(keys[i])) sink++;', expect: KEY_COUNT },
+  { name: 'hot export ltl_cache_has, empty key (miss)', target: hot, keys: () => emptyKeys, body: 'if (!c.cacheHas(keys[i])) sink++;', expect: KEY_COUNT },
+  { name: 'hot export ltl_cache_has, 18 B key (miss)', target: hot, keys: () => missKeysShuffled, body: 'if (!c.cacheHas(keys[i])) sink++;', expect: KEY_COUNT },
+  { name: 'hot export ltl_cache_has, 1 KB key (miss)', target: hot, keys: () => bigMissKeys, body: 'if (!c.cacheHas(keys[i])) sink++;', expect: KEY_COUNT },
   { name: 'JS shell ltl.cache.has, 18 B key (miss)', target: ltl.cache, keys: () => missKeysShuffled, body: 'if (!c.has(keys[i])) sink++;', expect: KEY_COUNT },
-  { name: 'Embind cacheHas (hit, 1 KB value)', target: native, keys: () => hitKeysShuffled, body: 'if (c.cacheHas(keys[i])) sink++;', expect: KEY_COUNT },
-  { name: 'Embind cacheGet (hit, 16 B value)', target: native, keys: () => smallKeys, body: 'sink += c.cacheGet(keys[i]).length;', expect: KEY_COUNT * 16 },
-  { name: 'Embind cacheGet (hit, 1 KB value)', target: native, keys: () => hitKeysShuffled, body: 'sink += c.cacheGet(keys[i]).length;', expect: KEY_COUNT * VALUE_BYTES },
+  { name: 'hot export ltl_cache_has (hit, 1 KB value)', target: hot, keys: () => hitKeysShuffled, body: 'if (c.cacheHas(keys[i])) sink++;', expect: KEY_COUNT },
+  { name: 'hot export ltl_cache_get (hit, 16 B value)', target: hot, keys: () => smallKeys, body: 'sink += c.cacheGet(keys[i]).length;', expect: KEY_COUNT * 16 },
+  { name: 'hot export ltl_cache_get (hit, 1 KB value)', target: hot, keys: () => hitKeysShuffled, body: 'sink += c.cacheGet(keys[i]).length;', expect: KEY_COUNT * VALUE_BYTES },
   { name: 'JS shell ltl.cache.get (hit, 1 KB)', target: ltl.cache, keys: () => hitKeysShuffled, body: 'sink += c.get(keys[i]).length;', expect: KEY_COUNT * VALUE_BYTES },
-  { name: 'Embind cacheSet (overwrite, 1 KB value)', target: native, keys: () => hitKeysShuffled, vals: valuesForShuffled, body: `if (c.cacheSet(keys[i], vals[i], ${TTL_MS})) sink++;`, expect: KEY_COUNT },
+  { name: 'hot export ltl_cache_set (overwrite, 1 KB value)', target: hot, keys: () => hitKeysShuffled, vals: valuesForShuffled, body: `if (c.cacheSet(keys[i], vals[i], ${TTL_MS})) sink++;`, expect: KEY_COUNT },
 ];
 
 // Plain-JS references for the same byte counts (what a copy could cost at best).
@@ -204,8 +206,8 @@ for (let i = 0; i < KEY_COUNT; i++) {
   if (ltl.cache.set(hitKeys[i], values[i], { ttlMs: TTL_MS }) !== true) throw new Error('ltl set refused');
   lru.set(hitKeys[i], values[i]);
   map.set(hitKeys[i], values[i]);
-  if (!native.cacheSet(hitKeys[i], values[i], TTL_MS)) throw new Error('native set refused');
-  if (!native.cacheSet(smallKeys[i], smallValues[i], TTL_MS)) throw new Error('native small set refused');
+  if (!hot.cacheSet(hitKeys[i], values[i], TTL_MS)) throw new Error('native set refused');
+  if (!hot.cacheSet(smallKeys[i], smallValues[i], TTL_MS)) throw new Error('native small set refused');
   const seed = evictKeysPerRound[evictKeysPerRound.length - 1][i];
   ltlFull.cache.set(seed, values[i], { ttlMs: TTL_MS });
   lruFull.set(seed, values[i]);
@@ -295,5 +297,6 @@ if (args.json) await writeFile(args.json, JSON.stringify(results, null, 2));
 ltl.close();
 ltlFull.close();
 wasm._free(heapScratch);
+hot.close();
 native.stop();
 native.delete();

@@ -46,6 +46,7 @@ const DEFAULT_RATE_LIMIT = { limit: 1000, period: 60 };
  * `cachePersist` / `kvPersist` / `doPersist` (a directory, or false for in-memory) keep the
  * Cache API, KV and Durable Object storage across restarts. `kv` binds a KV namespace;
  * `rateLimit` ({limit, period}, period 10 or 60 s) sets the per-client limit, false removes it.
+ * `extraWorkers` (Miniflare worker options) run beside them in the same workerd (benchmarks).
  */
 export async function startServer({
   sim = false,
@@ -60,6 +61,7 @@ export async function startServer({
   kvPersist = false,
   doPersist = false,
   wrap = null,
+  extraWorkers = [],
 } = {}) {
   const simulator = sim ? await startUpstreamSimulator() : null;
   let mf;
@@ -83,6 +85,7 @@ export async function startServer({
     });
     const workers = names.map(worker);
     if (wrap) workers.unshift(wrap(names)); // a test entry in front of the fronts
+    workers.push(...extraWorkers);
     mf = new Miniflare({ workers, host, port, cachePersist, kvPersist, durableObjectsPersist: doPersist });
     const url = (await mf.ready).href;
     return {

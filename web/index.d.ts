@@ -324,6 +324,10 @@ export interface InvalidationReport {
 export interface LtlClient {
   /** Any route with its parameters, e.g. `request('price', { currency: 'eur' })`. */
   request<R extends Route>(route: R, params?: Record<string, unknown>): Promise<RouteAnswers[R]>;
+  /** The same answer as the core serialised it (JSON text of `RouteAnswers[R]`): no parse, no re-serialisation. */
+  requestText(route: Route, params?: Record<string, unknown>): Promise<string>;
+  /** The answer's UTF-8 bytes (a copy the caller owns), e.g. to send as an HTTP body. */
+  requestBytes(route: Route, params?: Record<string, unknown>): Promise<Uint8Array>;
   /** BTC price in `currency` from the first provider of PRICE_PROVIDERS that answers. */
   price(currency?: string): Promise<PriceQuote>;
   /** Median consensus over every price provider, with the spread and the outliers named. */

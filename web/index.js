@@ -6,6 +6,7 @@ import { createFetchXMLHttpRequest } from './xhr-fetch.js';
 import { createRealtime, mempoolWebSocketUrl } from './realtime.js';
 import { bridgeStore, createRedisStore, createStore, detectStoreKind, redisOptionsFromConfig } from './storage/index.js';
 import { DEFAULT_GATE_TIMEOUT_MS, gateBridge, gateOptionsProblem } from './gate.js';
+import { HotPath, STATUS_ANSWER, STATUS_PENDING, TierHotPath } from './hot-path.js';
 
 // What an HTTP front end answers for errors raised in the shell itself (the core sends its own).
 function httpStatusFor(category) {
@@ -85,6 +86,9 @@ const LAG_INTERVAL_MS = 1000;
 
 class Client {
   #native;
+  #hot;
+  #calls = new Map(); // call id → { resolve, reject, as }: requests the core answers later
+  #nextCall = 1;
   #pending = new Set();
   #listeners = new Map(EVENT_TYPES.map((type) => [type, new Set()]));
   #realtime = null;
@@ -95,8 +99,10 @@ class Client {
   #longTaskObserver = null;
   #keepAlive = null;
 
-  constructor(native, { store = null, realtime = {}, gate = null } = {}) {
+  constructor(native, hot, { store = null, realtime = {}, gate = null } = {}) {
     this.#native = native;
+    this.#hot = hot;
+    native.setResultSink((callId, status, pointer, length) => this.#settle(callId, status, pointer, length));
     this.#store = store;
     this.#gate = gate;
     this.#realtimeOptions = realtime;
@@ -104,13 +110,13 @@ class Client {
     this.#watchHost();
     /** The memory tier as a synchronous key-value cache (strings; ttlMs < 0 = no expiry). */
     this.cache = Object.freeze({
-      get: (key) => this.#alive().cacheGet(String(key)),
-      has: (key) => this.#alive().cacheHas(String(key)),
+      get: (key) => this.#hotPath().cacheGet(String(key)),
+      has: (key) => this.#hotPath().cacheHas(String(key)),
       set: (key, value, { ttlMs = 30000 } = {}) => {
         if (typeof ttlMs !== 'number' || Number.isNaN(ttlMs) || ttlMs < 0) {
           throw new LtlError({ category: 'validation', severity: 'low', operation: 'cache.set', message: `ttlMs: got ${ttlMs}; expected ms >= 0 or Infinity` });
         }
-        return this.#alive().cacheSet(String(key), String(value), ttlMs === Infinity ? -1 : ttlMs);
+        return this.#hotPath().cacheSet(String(key), String(value), ttlMs === Infinity ? -1 : ttlMs);
       },
       stats: () => this.#parse(this.#alive().cacheStats()),
     });
@@ -118,7 +124,17 @@ class Client {
 
   /** Any route with its parameters, e.g. request('price', { currency: 'eur' }). */
   request(route, params = {}) {
-    return this.#call((done) => this.#native.request(String(route), JSON.stringify(params ?? {}), done));
+    return this.#request(route, params, 'json');
+  }
+
+  /** The answer's JSON text, as the core serialised it (no parse, no re-serialisation). */
+  requestText(route, params = {}) {
+    return this.#request(route, params, 'text');
+  }
+
+  /** The answer's UTF-8 bytes (a copy the caller owns): what an HTTP front sends as the body. */
+  requestBytes(route, params = {}) {
+    return this.#request(route, params, 'bytes');
   }
 
   price(currency = 'usd') { return this.request('price', { currency }); }
@@ -172,7 +188,7 @@ class Client {
     if (typeof purge !== 'boolean') {
       return Promise.reject(new LtlError({ category: 'validation', severity: 'low', operation: 'invalidate', message: `invalidate: purge: got ${purge === null ? 'null' : typeof purge}; expected a boolean (true removes instead of expiring)` }));
     }
-    return this.#call((done) => this.#native.invalidate(how, what[how], purge, done));
+    return this.#callJson((done) => this.#native.invalidate(how, what[how], purge, done));
   }
 
   /** Alerts, breaker transitions, health and config changes as they happen. Returns unsubscribe. */
@@ -209,6 +225,8 @@ class Client {
     this.#native.stop();
     this.#native.delete();
     this.#native = null;
+    this.#hot.close();
+    this.#calls.clear();
     this.#store?.close?.();
     const closed = new LtlError({ category: 'internal', severity: 'low', message: 'client closed', operation: 'close' });
     for (const reject of this.#pending) reject(closed);
@@ -281,6 +299,41 @@ class Client {
     }
   }
 
+  // A memory hit resolves with no further boundary crossing; anything else settles through the
+  // result sink. JSON.parse runs only for callers that asked for an object.
+  #request(route, params, as) {
+    let started;
+    try {
+      const callId = this.#nextCall++;
+      started = this.#hotPath().request(String(route), JSON.stringify(params ?? {}), callId, as === 'bytes' ? 'bytes' : 'text');
+      if (started.status === STATUS_PENDING) {
+        return this.#call((resolve, reject) => this.#calls.set(callId, { resolve, reject, as }));
+      }
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (started.status !== STATUS_ANSWER) return Promise.reject(LtlError.fromJSON(started.value));
+    try {
+      return Promise.resolve(as === 'json' ? JSON.parse(started.value) : started.value);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  #settle(callId, status, pointer, length) {
+    const call = this.#calls.get(callId);
+    if (!call) return;
+    this.#calls.delete(callId);
+    const value = this.#hot.read(pointer, length, status === STATUS_ANSWER && call.as === 'bytes' ? 'bytes' : 'text');
+    if (status !== STATUS_ANSWER) call.reject(LtlError.fromJSON(value));
+    else call.resolve(call.as === 'json' ? JSON.parse(value) : value);
+  }
+
+  #hotPath() {
+    this.#alive();
+    return this.#hot;
+  }
+
   #alive() {
     if (!this.#native) throw new LtlError({ category: 'internal', severity: 'low', message: 'client closed', operation: 'call' });
     return this.#native;
@@ -292,7 +345,7 @@ class Client {
     return value;
   }
 
-  // Runs a callback-style core call as a promise; close() rejects it if still pending.
+  // Runs a core call the core answers later as a promise; close() rejects it if still pending.
   // The core's own timers do not hold a Node process open, so a pending call does.
   #call(start) {
     return new Promise((resolve, reject) => {
@@ -305,13 +358,25 @@ class Client {
           this.#keepAlive = null;
         }
       };
-      start((errorJson, resultJson) => {
-        if (!this.#pending.delete(reject)) return;
-        settle();
-        if (errorJson) reject(LtlError.fromJSON(errorJson));
-        else resolve(JSON.parse(resultJson));
-      });
+      start(
+        (value) => {
+          if (!this.#pending.delete(reject)) return;
+          settle();
+          resolve(value);
+        },
+        (err) => {
+          if (!this.#pending.delete(reject)) return;
+          settle();
+          reject(err);
+        },
+      );
     });
+  }
+
+  // A callback-style core call (error JSON, result JSON) as a promise.
+  #callJson(start) {
+    return this.#call((resolve, reject) =>
+      start((errorJson, resultJson) => (errorJson ? reject(LtlError.fromJSON(errorJson)) : resolve(JSON.parse(resultJson)))));
   }
 }
 
@@ -380,7 +445,7 @@ export async function createClient(config = {}, options = {}) {
     WebSocket: options.WebSocket ?? globalThis.WebSocket,
     ...options.realtime,
   };
-  client = new Client(native, { store, realtime, gate });
+  client = new Client(native, new HotPath(module, native.handle()), { store, realtime, gate });
   return client;
 }
 
@@ -393,13 +458,17 @@ export async function createClient(config = {}, options = {}) {
 export async function createMemoryTier({ maxEntries = 1000, maxBytes = 8 << 20, ...options } = {}) {
   const module = await createLtlModule(await wasmLoadOptions(options));
   const tier = new module.MemoryTier(maxEntries, maxBytes);
+  const hot = new TierHotPath(module, tier.handle());
   return Object.freeze({
-    get: (key) => tier.get(key),
-    set: (key, value, retainUntil) => tier.set(key, value, retainUntil),
+    get: (key) => hot.get(String(key)),
+    set: (key, value, retainUntil) => hot.set(String(key), String(value), retainUntil),
     erase: (key) => tier.erase(key),
     clear: () => tier.clear(),
     stats: () => JSON.parse(tier.stats()),
-    close: () => tier.delete(),
+    close: () => {
+      hot.close();
+      tier.delete();
+    },
   });
 }
 

@@ -22,6 +22,10 @@ std::string error_json(const Error& error) { return json{{"error", error}}.dump(
 
 std::string dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+constexpr int kPending = 0;
+constexpr int kAnswer = 1;
+constexpr int kFailed = 2;
+
 Error not_configured() { return make_error(ErrorCategory::config, "", "call", "client is not configured"); }
 
 // One client per createClient() call. Methods never throw into JS.
@@ -60,23 +64,47 @@ class WasmClient {
     });
   }
 
-  // callback(errorJson, resultJson): exactly one of them is non-empty.
-  void request(const std::string& route, const std::string& params_json, emscripten::val callback) {
-    if (!service_) {
-      callback(error_json(not_configured()), std::string());
-      return;
-    }
-    auto params = json::parse(params_json, nullptr, false);
-    if (params.is_discarded()) {
-      callback(error_json(make_error(ErrorCategory::validation, "", route, "parameters are not valid JSON")), std::string());
-      return;
-    }
+  // One data request (the hot path, called through ltl_request below). Returns kPending, or
+  // kAnswer / kFailed with the answer's JSON text or the error JSON in out(); a pending request
+  // is answered later through the result sink as sink(call_id, status, ptr, length).
+  int request(std::string_view route, std::string_view params_text, double call_id) {
+    if (!service_) return finish_sync(kFailed, error_json(not_configured()));
+    auto params = params_text.empty() ? json::object() : json::parse(params_text, nullptr, false);
+    if (params.is_discarded())
+      return finish_sync(kFailed, error_json(make_error(ErrorCategory::validation, "", std::string(route), "parameters are not valid JSON")));
+    sync_status_ = kPending;
+    in_request_ = true;
     try {
-      service_->request(route, params, [this, callback, route](JsonResult result) { deliver(callback, route, result); });
+      service_->request_text(std::string(route), params, [this, call_id](TextResult result) {
+        const int status = result.ok() ? kAnswer : kFailed;
+        std::string text = result.ok() ? std::move(result.value()) : error_json(result.error());
+        if (in_request_) {
+          sync_status_ = status;
+          out_ = std::move(text);
+          return;
+        }
+        if (!sink_.isUndefined()) sink_(call_id, status, reinterpret_cast<uintptr_t>(text.data()), text.size());
+      });
     } catch (const std::exception& e) {
-      callback(error_json(make_error(ErrorCategory::internal, "", route, e.what())), std::string());
+      in_request_ = false;
+      return finish_sync(kFailed, error_json(make_error(ErrorCategory::internal, "", std::string(route), e.what())));
     }
+    in_request_ = false;
+    return sync_status_;
   }
+
+  void set_result_sink(emscripten::val sink) { sink_ = std::move(sink); }
+
+  // The memory tier directly, synchronously (a plain key-value cache for the host).
+  const std::string* cache_get(const std::string& key) { return service_ ? service_->cache().memory_get(key) : nullptr; }
+  bool cache_has(const std::string& key) { return service_ && service_->cache().memory_has(key); }
+  bool cache_set(const std::string& key, std::string value, double ttl_ms) {
+    if (!service_) return false;
+    return service_->cache().memory_set(key, std::move(value), ttl_ms < 0 ? Ttl::no_expiry() : Ttl::ms(static_cast<int64_t>(ttl_ms)));
+  }
+
+  const std::string& out() const { return out_; }
+  double handle() const { return static_cast<double>(reinterpret_cast<uintptr_t>(this)); }
 
   // purge: remove matching entries everywhere instead of expiring them (kept for stale-if-error).
   void invalidate(const std::string& how, const std::string& what, bool purge, emscripten::val callback) {
@@ -131,19 +159,6 @@ class WasmClient {
   std::string errors() { return with_service("errors", [&] { return dump(service_->errors()); }); }
   std::string cache_stats() { return with_service("cache", [&] { return dump(service_->cache_stats()); }); }
 
-  // The memory tier directly, synchronously (a plain key-value cache for the host).
-  // One call per lookup: the value, or undefined on a miss (an empty string is a value).
-  emscripten::val cache_get(const std::string& key) {
-    if (!service_) return emscripten::val::undefined();
-    auto entry = service_->cache().memory_get(key);
-    return entry ? emscripten::val(*entry) : emscripten::val::undefined();
-  }
-  bool cache_has(const std::string& key) { return service_ && service_->cache().memory_has(key); }
-  bool cache_set(const std::string& key, const std::string& value, double ttl_ms) {
-    if (!service_) return false;
-    return service_->cache().memory_set(key, value, ttl_ms < 0 ? Ttl::no_expiry() : Ttl::ms(static_cast<int64_t>(ttl_ms)));
-  }
-
   void set_event_listener(emscripten::val listener) { listener_ = std::move(listener); }
   void set_host_gauge(const std::string& name, double value) {
     if (service_) service_->set_host_gauge(name, value);
@@ -180,6 +195,11 @@ class WasmClient {
   }
 
  private:
+  int finish_sync(int status, std::string text) {
+    out_ = std::move(text);
+    return status;
+  }
+
   void sample_heap() {
     service_->set_host_gauge("ltl_wasm_heap_bytes", emscripten::val::module_property("HEAPU8")["length"].as<double>());
   }
@@ -216,16 +236,71 @@ class WasmClient {
   std::unique_ptr<JsAdmissionGate> gate_;  // declared before service_: outlives it
   std::unique_ptr<IntegrationService> service_;
   emscripten::val listener_ = emscripten::val::undefined();
+  emscripten::val sink_ = emscripten::val::undefined();
+  std::string out_;  // the last synchronous answer or error, read by JS right after the call
+  bool in_request_ = false;
+  int sync_status_ = kPending;
 };
+
+// --- The hot calls: plain exports, strings passed as (pointer, length) into the WASM heap. ----
+// JS writes keys and values with TextEncoder.encodeInto and reads results with one TextDecoder
+// call (web/hot-path.js); nothing goes through Embind's per-character string marshalling.
+
+// [0] pointer, [1] length of the last value a hot call returned.
+uint32_t g_out[2];
+
+void set_out(const char* data, size_t size) {
+  g_out[0] = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(data));
+  g_out[1] = static_cast<uint32_t>(size);
+}
+
+// Reused for every lookup: no allocation per call once it has grown to the longest key.
+std::string& key_buffer(const char* key, size_t length) {
+  static std::string buffer;
+  buffer.assign(key, length);
+  return buffer;
+}
 
 }  // namespace
 }  // namespace ltl
+
+extern "C" {
+
+EMSCRIPTEN_KEEPALIVE uint32_t* ltl_out_slot() { return ltl::g_out; }
+
+// 1 and the value in the out slot (a view into the cache, valid until the next call), or 0.
+EMSCRIPTEN_KEEPALIVE int ltl_cache_get(ltl::WasmClient* client, const char* key, size_t key_length) {
+  const std::string* value = client->cache_get(ltl::key_buffer(key, key_length));
+  if (!value) return 0;
+  ltl::set_out(value->data(), value->size());
+  return 1;
+}
+
+EMSCRIPTEN_KEEPALIVE int ltl_cache_has(ltl::WasmClient* client, const char* key, size_t key_length) {
+  return client->cache_has(ltl::key_buffer(key, key_length)) ? 1 : 0;
+}
+
+EMSCRIPTEN_KEEPALIVE int ltl_cache_set(ltl::WasmClient* client, const char* key, size_t key_length, const char* value,
+                                       size_t value_length, double ttl_ms) {
+  return client->cache_set(ltl::key_buffer(key, key_length), std::string(value, value_length), ttl_ms) ? 1 : 0;
+}
+
+// 0 pending, 1 answer, 2 error; for 1 and 2 the JSON text is in the out slot.
+EMSCRIPTEN_KEEPALIVE int ltl_request(ltl::WasmClient* client, const char* route, size_t route_length, const char* params,
+                                     size_t params_length, double call_id) {
+  const int status = client->request(std::string_view(route, route_length), std::string_view(params, params_length), call_id);
+  if (status != ltl::kPending) ltl::set_out(client->out().data(), client->out().size());
+  return status;
+}
+
+}  // extern "C"
 
 EMSCRIPTEN_BINDINGS(bitcoin_ltl) {
   emscripten::class_<ltl::WasmClient>("Client")
       .constructor<emscripten::val, emscripten::val>()
       .function("configure", &ltl::WasmClient::configure)
-      .function("request", &ltl::WasmClient::request)
+      .function("handle", &ltl::WasmClient::handle)
+      .function("setResultSink", &ltl::WasmClient::set_result_sink)
       .function("invalidate", &ltl::WasmClient::invalidate)
       .function("ingest", &ltl::WasmClient::ingest)
       .function("updateConfig", &ltl::WasmClient::update_config)
@@ -238,9 +313,6 @@ EMSCRIPTEN_BINDINGS(bitcoin_ltl) {
       .function("report", &ltl::WasmClient::report)
       .function("errors", &ltl::WasmClient::errors)
       .function("cacheStats", &ltl::WasmClient::cache_stats)
-      .function("cacheGet", &ltl::WasmClient::cache_get)
-      .function("cacheHas", &ltl::WasmClient::cache_has)
-      .function("cacheSet", &ltl::WasmClient::cache_set)
       .function("setEventListener", &ltl::WasmClient::set_event_listener)
       .function("setHostGauge", &ltl::WasmClient::set_host_gauge)
       .function("addHostCounter", &ltl::WasmClient::add_host_counter)

@@ -19,17 +19,18 @@ class MemoryTier {
   MemoryTier(double max_entries, double max_bytes)
       : clock_(emscripten::val::undefined()), cache_(clock_, options(max_entries, max_bytes)) {}
 
-  // The value until its retention time (the caller keeps its own freshness times inside it).
-  emscripten::val get(const std::string& key) {
-    auto entry = cache_.get(key);
-    return entry ? emscripten::val(entry->value) : emscripten::val::undefined();
+  // Keeps `value` until `retain_until_ms` (unix ms); false when too large to cache.
+  bool set(const std::string& key, std::string value, double retain_until_ms) {
+    return cache_.set_until(key, std::move(value), static_cast<int64_t>(retain_until_ms));
   }
 
-  // Keeps `value` until `retain_until_ms` (unix ms); false when too large to cache.
-  bool set(const std::string& key, const std::string& value, double retain_until_ms) {
-    const auto until = static_cast<int64_t>(retain_until_ms);
-    return cache_.set_until(key, value, until);
+  // The value without a copy (valid until the next call on this tier), or null.
+  const std::string* view(const std::string& key) {
+    const CacheEntry* entry = cache_.get_view(key);
+    return entry ? &entry->value : nullptr;
   }
+
+  double handle() const { return static_cast<double>(reinterpret_cast<uintptr_t>(this)); }
 
   bool erase(const std::string& key) { return cache_.erase(key); }
 
@@ -62,11 +63,31 @@ class MemoryTier {
 }  // namespace
 }  // namespace ltl
 
+// The tier's hot calls as plain exports (web/hot-path.js), like the client's in bindings.cpp.
+extern "C" {
+
+uint32_t* ltl_out_slot();
+
+EMSCRIPTEN_KEEPALIVE int ltl_tier_get(ltl::MemoryTier* tier, const char* key, size_t key_length) {
+  const std::string* value = tier->view(std::string(key, key_length));
+  if (!value) return 0;
+  uint32_t* out = ltl_out_slot();
+  out[0] = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(value->data()));
+  out[1] = static_cast<uint32_t>(value->size());
+  return 1;
+}
+
+EMSCRIPTEN_KEEPALIVE int ltl_tier_set(ltl::MemoryTier* tier, const char* key, size_t key_length, const char* value,
+                                      size_t value_length, double retain_until_ms) {
+  return tier->set(std::string(key, key_length), std::string(value, value_length), retain_until_ms) ? 1 : 0;
+}
+
+}  // extern "C"
+
 EMSCRIPTEN_BINDINGS(bitcoin_ltl_memory_tier) {
   emscripten::class_<ltl::MemoryTier>("MemoryTier")
       .constructor<double, double>()
-      .function("get", &ltl::MemoryTier::get)
-      .function("set", &ltl::MemoryTier::set)
+      .function("handle", &ltl::MemoryTier::handle)
       .function("erase", &ltl::MemoryTier::erase)
       .function("clear", &ltl::MemoryTier::clear)
       .function("stats", &ltl::MemoryTier::stats);

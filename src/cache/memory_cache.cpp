@@ -61,34 +61,45 @@ std::optional<CacheEntry> MemoryCache::get(const std::string& key) {
 }
 
 std::optional<CacheEntry> MemoryCache::get_stale(const std::string& key, int64_t max_stale_ms) {
+  auto it = find_servable(key, max_stale_ms);
+  if (it == lru_.end()) return std::nullopt;
+  return read(*it);
+}
+
+const CacheEntry* MemoryCache::get_view(const std::string& key) {
+  auto it = find_servable(key, 0);
+  return it == lru_.end() ? nullptr : &it->entry;
+}
+
+MemoryCache::NodeList::iterator MemoryCache::find_servable(const std::string& key, int64_t max_stale_ms) {
   auto found = index_.find(key);
   if (found == index_.end()) {
     ++stats_.misses;
-    return std::nullopt;
+    return lru_.end();
   }
   auto it = found->second;
   const int64_t now = clock_.now_ms();
   if (now >= it->entry.retain_until_ms) {
     ++stats_.misses;
     remove(it, Reason::expired);
-    return std::nullopt;
+    return lru_.end();
   }
   if (now >= it->entry.expires_at_ms) {
     if (it->entry.invalidated) {
       ++stats_.misses;  // kept only for stale-if-error (peek), never a stale answer
-      return std::nullopt;
+      return lru_.end();
     }
     const int64_t serve_until = saturating_add_ms(it->entry.expires_at_ms, std::max<int64_t>(0, max_stale_ms));
     if (now >= serve_until) {
       ++stats_.misses;  // kept: a longer stale window (stale-if-error) may still want it
-      return std::nullopt;
+      return lru_.end();
     }
     ++stats_.stale_hits;
   } else {
     ++stats_.hits;
   }
   lru_.splice(lru_.begin(), lru_, it);
-  return read(*it);
+  return it;
 }
 
 bool MemoryCache::contains_fresh(const std::string& key) {

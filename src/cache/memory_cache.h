@@ -115,6 +115,9 @@ class MemoryCache {
   // A fresh entry, or a stale one flagged `stale` while now < expires_at + max_stale_ms
   // (and still retained): counted as a stale hit. Anything else is a miss.
   std::optional<CacheEntry> get_stale(const std::string& key, int64_t max_stale_ms);
+  // Like get() without a copy: the stored entry (its read-filled fields unset), valid until the
+  // next call that changes this cache. The host's synchronous hot path reads values through it.
+  const CacheEntry* get_view(const std::string& key);
   // The retained entry (fresh or stale) without touching stats or LRU order.
   // A fresh entry exists: no hit/miss counted, no LRU change, no copy. An entry past its
   // retention is dropped, as a read would.
@@ -173,6 +176,8 @@ class MemoryCache {
   enum class Reason { deleted, capacity, size, expired, invalidated };
 
   void remove(NodeList::iterator it, Reason reason);
+  // The entry a read may serve (counted, moved to the front), or lru_.end() (a miss, counted).
+  NodeList::iterator find_servable(const std::string& key, int64_t max_stale_ms);
   void expire_node(NodeList::iterator it, ExpireCounts& counts);
   void enforce_bounds();
   CacheEntry read(const Node& node) const;

@@ -916,12 +916,6 @@ void to_json(nlohmann::json& out, const WarmReport& report) {
          {"failures", std::move(failures)}};
 }
 
-std::optional<std::string> TieredCache::memory_get(const std::string& key) {
-  auto entry = memory_.get(key);
-  if (!entry) return std::nullopt;
-  return std::move(entry->value);
-}
-
 bool TieredCache::memory_set(const std::string& key, std::string value, Ttl ttl) {
   return memory_.set(key, std::move(value), ttl);
 }

@@ -207,7 +207,11 @@ class TieredCache {
   const MemoryCache& memory() const { return memory_; }
   // The memory tier as a plain synchronous key-value cache for the host (no policy, no
   // persistence): a fresh value or nothing; false when the value is over the entry limit.
-  std::optional<std::string> memory_get(const std::string& key);
+  // The fresh value in memory without a copy (valid until the next write to the cache), or null.
+  const std::string* memory_get(const std::string& key) {
+    const CacheEntry* entry = memory_.get_view(key);
+    return entry ? &entry->value : nullptr;
+  }
   bool memory_has(const std::string& key) { return memory_.contains_fresh(key); }
   bool memory_set(const std::string& key, std::string value, Ttl ttl);
   const TieredCacheOptions& options() const { return options_; }

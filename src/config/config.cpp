@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <functional>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -56,14 +55,26 @@ std::optional<int64_t> as_integer(const json& value) {
   return std::stoll(text);
 }
 
+// "a,b,,c," → a, b, "", c: like std::getline over the text (no item after a final comma), without
+// pulling iostreams (and their locale tables) into the WASM binary.
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (start < text.size()) {
+    const size_t comma = text.find(',', start);
+    const size_t end = comma == std::string::npos ? text.size() : comma;
+    items.emplace_back(text, start, end - start);
+    start = end + 1;
+  }
+  return items;
+}
+
 KeyParser integer_key(std::function<void(Config&, int64_t)> assign, int64_t min, int64_t max,
                       const char* unit) {
   return [=](const json& value, Config& config) -> std::string {
     auto number = as_integer(value);
     if (!number || *number < min || *number > max) {
-      std::ostringstream expected;
-      expected << "an integer number of " << unit << " from " << min << " to " << max;
-      return expected.str();
+      return std::string("an integer number of ") + unit + " from " + std::to_string(min) + " to " + std::to_string(max);
     }
     assign(config, *number);
     return "";
@@ -89,9 +100,7 @@ std::string parse_currencies(const json& value, Config& config) {
   const char* expected = "a comma-separated list of 3-letter lower-case currency codes, e.g. \"usd,eur\"";
   if (!value.is_string()) return expected;
   std::vector<std::string> codes;
-  std::stringstream stream(value.get<std::string>());
-  std::string code;
-  while (std::getline(stream, code, ',')) {
+  for (std::string code : split_commas(value.get<std::string>())) {
     code.erase(std::remove(code.begin(), code.end(), ' '), code.end());
     bool valid = code.size() == 3 &&
                  std::all_of(code.begin(), code.end(), [](char c) { return c >= 'a' && c <= 'z'; });
@@ -111,9 +120,7 @@ std::string parse_name_list(const json& value, std::vector<std::string>& out,
   if (allowed.empty()) expected = "a comma-separated list of names";
   if (!value.is_string()) return expected;
   std::vector<std::string> names;
-  std::stringstream stream(value.get<std::string>());
-  std::string name;
-  while (std::getline(stream, name, ',')) {
+  for (std::string name : split_commas(value.get<std::string>())) {
     name.erase(std::remove(name.begin(), name.end(), ' '), name.end());
     if (name.empty()) continue;
     if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), name) == allowed.end()) return expected;

@@ -29,6 +29,20 @@ export async function etagOf(answer) {
   return `W/"${btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}"`;
 }
 
+/**
+ * Where the answer's own age_ms digits are in its body: [start, end), or null. The core appends
+ * the serve-time fields last, so the last "age_ms" of a route's answer is its own; a front
+ * rewrites those digits for each serve instead of parsing the body (responses.js).
+ */
+function ageSpan(body) {
+  const at = body.lastIndexOf('"age_ms":');
+  if (at < 0) return null;
+  const start = at + '"age_ms":'.length;
+  let end = start;
+  while (end < body.length && body.charCodeAt(end) >= 48 && body.charCodeAt(end) <= 57) end++;
+  return end > start ? [start, end] : null;
+}
+
 /** Until when an answer is fresh (unix ms); 0 for stale or partial answers, never cached. */
 function freshUntil(route, answer) {
   if (route !== 'network') return answer.stale ? 0 : Number(answer.expires_at) || 0;
@@ -110,6 +124,7 @@ export class AnswerSource {
         body,
         etag: await etagOf(answer),
         stored_at: Number(answer.fetched_at) || now,
+        age_at: route === 'network' ? null : ageSpan(body),
         fresh_until: fresh,
         swr_until: fresh > 0 ? fresh + windows.swrMs : 0,
         sie_until: fresh > 0 ? fresh + windows.staleIfErrorMs : 0,

@@ -58,7 +58,15 @@ export function documentResponse(request, doc, now, { stale = false, staleReason
   }
   const headers = { ...extra, etag: doc.etag, 'cache-control': cacheControl(doc, now), age: String(ageSeconds) };
   if (notModified(request, doc.etag)) return new Response(null, { status: 304, headers });
-  return jsonResponse(200, doc.body, headers);
+  return jsonResponse(200, withAge(doc, now), headers);
+}
+
+// The body with its age_ms as of `now` (the digits the document located), without a parse.
+function withAge(doc, now) {
+  const span = doc.age_at;
+  if (!Array.isArray(span)) return doc.body;
+  const age = Math.max(0, now - doc.stored_at);
+  return doc.body.slice(0, span[0]) + age + doc.body.slice(span[1]);
 }
 
 function cacheControl(doc, now) {
@@ -93,13 +101,16 @@ export function preflight() {
 
 /** Headers every response carries; CORS only for public routes; HEAD without a body. */
 export function finish(response, { cors, isHead }) {
-  const headers = new Headers(response.headers);
+  // The fronts build their responses themselves (mutable headers): set in place, no second
+  // Response per request. HEAD drops the body, which needs a new one.
+  const out = isHead ? new Response(null, { status: response.status, headers: new Headers(response.headers) }) : response;
+  const headers = out.headers;
   headers.set('x-content-type-options', 'nosniff');
   if (cors) {
     headers.set('access-control-allow-origin', '*');
     headers.set('access-control-expose-headers', 'retry-after, etag, age, x-ltl-cache');
   }
-  return new Response(isHead ? null : response.body, { status: response.status, headers });
+  return out;
 }
 
 /** Constant-time: both sides are hashed first, so neither length nor content leaks through timing. */
