@@ -31,6 +31,7 @@ const bench = await startServer({
   sim: true,
   port: 0,
   rateLimit: false,
+  directSocket: true,
   extraWorkers: [{
     name: 'map-reference',
     modules: true,
@@ -41,7 +42,8 @@ const bench = await startServer({
   }],
 });
 const referenceUrl = await bench.mf.unsafeGetDirectURL('map-reference');
-const frontUrl = new URL(bench.url);
+// Both straight to their worker's socket: neither goes through Miniflare's routing entry.
+const frontUrl = await bench.directUrl();
 const first = await fetch(new URL(values.path, frontUrl));
 await first.text();
 const hit = await fetch(new URL(values.path, frontUrl));

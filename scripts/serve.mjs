@@ -46,7 +46,9 @@ const DEFAULT_RATE_LIMIT = { limit: 1000, period: 60 };
  * `cachePersist` / `kvPersist` / `doPersist` (a directory, or false for in-memory) keep the
  * Cache API, KV and Durable Object storage across restarts. `kv` binds a KV namespace;
  * `rateLimit` ({limit, period}, period 10 or 60 s) sets the per-client limit, false removes it.
- * `extraWorkers` (Miniflare worker options) run beside them in the same workerd (benchmarks).
+ * `extraWorkers` (Miniflare worker options) run beside them in the same workerd (benchmarks);
+ * `directSocket` also exposes the entry front on its own port, without Miniflare's routing entry
+ * in front of it (`directUrl()`), as the benchmark's reference worker is.
  */
 export async function startServer({
   sim = false,
@@ -62,6 +64,7 @@ export async function startServer({
   doPersist = false,
   wrap = null,
   extraWorkers = [],
+  directSocket = false,
 } = {}) {
   const simulator = sim ? await startUpstreamSimulator() : null;
   let mf;
@@ -82,6 +85,7 @@ export async function startServer({
         : {}),
       ...(rateLimit ? { ratelimits: { [RATE_LIMIT_BINDING]: { simple: rateLimit } } } : {}),
       ...(kv ? { kvNamespaces: [KV_BINDING] } : {}),
+      ...(directSocket && name === ENTRY_WORKER ? { unsafeDirectSockets: [{ host, port: 0 }] } : {}),
     });
     const workers = names.map(worker);
     if (wrap) workers.unshift(wrap(names)); // a test entry in front of the fronts
@@ -93,6 +97,8 @@ export async function startServer({
       mf,
       sim: simulator,
       names,
+      /** The entry front's own socket (with `directSocket`). */
+      directUrl: () => mf.unsafeGetDirectURL(ENTRY_WORKER),
       /** fetch() through front `i` (0 is the one serving `url`). */
       async fetchFront(i, path, init) {
         const front = await mf.getWorker(names[i]);

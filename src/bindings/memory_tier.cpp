@@ -2,6 +2,7 @@
 // no upstream I/O of their own: the edge front worker. No scheduler, no store, no timers —
 // expired entries are dropped on read and by capacity.
 #include <emscripten/bind.h>
+#include <emscripten/emscripten.h>
 
 #include <cstdint>
 #include <string>
