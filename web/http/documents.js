@@ -12,21 +12,21 @@ const MAX_NEGATIVE_ENTRIES = 256;
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 // Provenance that changes with every serve of the same data (how old it is now, which tier
-// answered): left out of the ETag, which names the data version.
-const VOLATILE_FIELDS = new Set(['age_ms', 'cache']);
+// answered): left out of the ETag, which names the data version. Matched in the text, at every
+// depth (the network summary's parts carry their own).
+const VOLATILE_FIELDS = /"(?:age_ms":[0-9]+|cache":"[^"]*")/g;
 
 /**
- * A weak ETag of an answer: SHA-256 (first 16 bytes, base64url) of its JSON without the volatile
- * provenance fields, so every serve of one stored answer revalidates to 304 although its `age_ms`
- * differs.
+ * A weak ETag of an answer's JSON text: SHA-256 (first 16 bytes, base64url) of the text without
+ * the volatile provenance fields, so every serve of one stored answer revalidates to 304 although
+ * its `age_ms` differs. No parse: the core's serialisation of one stored answer is stable.
  */
-export async function etagOf(answer) {
-  const stable = JSON.stringify(answer, (name, value) => (VOLATILE_FIELDS.has(name) ? undefined : value));
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(stable));
+export async function etagOf(text) {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text.replace(VOLATILE_FIELDS, '')));
   const bytes = new Uint8Array(digest, 0, 16);
-  let text = '';
-  for (const byte of bytes) text += String.fromCharCode(byte);
-  return `W/"${btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}"`;
+  let out = '';
+  for (const byte of bytes) out += String.fromCharCode(byte);
+  return `W/"${btoa(out).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}"`;
 }
 
 /**
@@ -113,8 +113,9 @@ export class AnswerSource {
     const cached = this.#negative.get(key);
     if (cached && cached.fresh_until > this.#now()) return { ...cached, negative_hit: true };
     try {
-      const answer = await this.#client.request(route, params);
-      const body = JSON.stringify(answer);
+      // The core's text is the body as is; parsed once here for its freshness, never re-serialised.
+      const body = await this.#client.requestText(route, params);
+      const answer = JSON.parse(body);
       const now = this.#now();
       const fresh = freshUntil(route, answer);
       const windows = fresh > 0 ? await this.#windowsFor(ROUTE_KINDS.get(route)) : { swrMs: 0, staleIfErrorMs: 0 };
@@ -122,7 +123,7 @@ export class AnswerSource {
       return {
         status: 200,
         body,
-        etag: await etagOf(answer),
+        etag: await etagOf(body),
         stored_at: Number(answer.fetched_at) || now,
         age_at: route === 'network' ? null : ageSpan(body),
         fresh_until: fresh,
