@@ -5,7 +5,14 @@
 
 #include "data/network.h"
 #include "integration/answer.h"
+#include "integration/market_consensus.h"
 #include "integration/metric_catalogue.h"
+#include "integration/network_summary.h"
+#include "integration/provider_chain.h"
+#include "integration/service_health.h"
+#include "integration/service_metrics.h"
+#include "integration/service_options.h"
+#include "integration/upstream_observer.h"
 #include "monitor/prometheus.h"
 #include "monitor/report.h"
 
@@ -14,147 +21,11 @@ namespace {
 
 using nlohmann::json;
 
-constexpr size_t kMaxFailuresReported = 8;
-
-MemoryCacheOptions memory_options(const Config& config) {
-  MemoryCacheOptions options;
-  options.max_entries = static_cast<size_t>(config.cache_max_entries);
-  options.max_bytes = static_cast<size_t>(config.cache_max_bytes);
-  options.max_entry_bytes = std::min<size_t>(options.max_bytes, static_cast<size_t>(config.cache_max_entry_bytes));
-  options.default_ttl_ms = config.cache_default_ttl_ms;
-  return options;
-}
-
-TieredCacheOptions tiered_options(const Config& config) {
-  TieredCacheOptions options;
-  options.enabled = config.cache_enabled;
-  options.sweep_interval_ms = 0;  // started with the service
-  // A fetch runs a whole provider chain: allow every provider its deadline.
-  options.fetch_timeout_ms = config.request_deadline_ms * 2;
-  return options;
-}
-
-ProviderPolicy provider_policy(const Config& config, const std::string& provider) {
-  ProviderPolicy policy;
-  policy.timeout_ms = config.timeout_ms(provider);
-  policy.max_limiter_wait_ms = config.rate_limit_max_wait_ms;
-  policy.retry.max_attempts = static_cast<int>(config.retry_max_attempts);
-  policy.retry.base_delay_ms = config.retry_base_delay_ms;
-  policy.retry.max_delay_ms = std::max(config.retry_base_delay_ms, config.retry_max_delay_ms);
-  policy.breaker.failure_rate_threshold = static_cast<double>(config.breaker_failure_rate_pct) / 100.0;
-  policy.breaker.minimum_calls = static_cast<int>(config.breaker_min_calls);
-  policy.breaker.consecutive_failures = static_cast<int>(config.breaker_consecutive_failures);
-  policy.breaker.window_ms = config.breaker_window_ms;
-  policy.breaker.break_duration_ms = config.breaker_open_ms;
-  policy.breaker.break_growth_factor = 2.0;
-  policy.breaker.max_break_ms = std::max(config.breaker_open_ms, config.breaker_max_open_ms);
-  policy.breaker.half_open_max_probes = static_cast<int>(config.breaker_half_open_probes);
-  if (auto per_min = config.rate_per_min(provider)) {
-    RateLimit limit;
-    limit.refill_per_second = static_cast<double>(*per_min) / 60.0;
-    limit.capacity = std::max(1.0, std::min(10.0, limit.refill_per_second * 10));
-    policy.rate_limit = limit;
-  }
-  return policy;
-}
-
-json failure_json(const std::string& provider, const Error& error) {
-  return {{"provider", provider}, {"category", to_string(error.category)}, {"message", error.message},
-          {"upstream_status", error.upstream_status}};
-}
-
-// Every provider failed: one typed error that names each failure. The category is the
-// last provider's, unless every provider was refused by its breaker.
-Error chain_error(const std::string& route, const std::vector<std::pair<std::string, Error>>& failures) {
-  if (failures.empty())
-    return make_error(ErrorCategory::config, "", route, "no provider is configured for " + route);
-  std::string message = "every provider failed: ";
-  int64_t retry_after = -1;
-  bool all_open = true;
-  int status = 0;
-  for (size_t i = 0; i < failures.size(); ++i) {
-    const auto& [provider, error] = failures[i];
-    message += (i ? "; " : "") + provider + ": " + to_string(error.category) + " (" + error.message + ")";
-    if (error.retry_after_ms >= 0) retry_after = retry_after < 0 ? error.retry_after_ms : std::min(retry_after, error.retry_after_ms);
-    all_open = all_open && error.category == ErrorCategory::circuit_open;
-    if (error.upstream_status) status = error.upstream_status;
-  }
-  Error error = make_error(all_open ? ErrorCategory::circuit_open : failures.back().second.category,
-                           failures.size() == 1 ? failures[0].first : "", route, message);
-  error.retry_after_ms = retry_after;
-  error.upstream_status = status;
-  return error;
-}
 
 // The cached form of a route's answer: its data plus where it came from (answer.h).
 std::string encode_entry(const json& data, const std::string& source, const json& failed) {
   return encode_answer_entry(data, source, failed);
 }
-
-}  // namespace
-
-// The data sources' view of the upstream client: base URLs and credentials from the
-// live config, every body parsed inside the validator so a garbage 2xx counts against
-// the provider like a failure.
-class IntegrationService::Gateway final : public UpstreamGateway {
- public:
-  explicit Gateway(IntegrationService& service) : service_(service) {}
-  int64_t now_ms() const override { return service_.clock_.now_ms(); }
-
-  void get(const std::string& provider, const std::string& operation, const std::string& path, BodyParser parse,
-           JsonCallback done) override {
-    const Config& config = service_.config_.current();
-    HttpRequest request;
-    request.url = config.base_url(provider) + path;
-    request.timeout_ms = config.timeout_ms(provider);
-    request.headers.emplace_back("accept", "application/json, text/plain");
-    if (provider == "coingecko" && !config.coingecko_api_key.empty())
-      request.headers.emplace_back("x-cg-demo-api-key", config.coingecko_api_key);
-    auto parsed = std::make_shared<std::optional<json>>();
-    Validator validator = [parse, parsed](const HttpResponse& response) -> std::optional<Error> {
-      auto result = parse(response);
-      if (!result.ok()) return result.error();
-      *parsed = std::move(result.value());
-      return std::nullopt;
-    };
-    const double started = service_.clock_.monotonic_ms();
-    service_.upstream_->fetch(provider, operation, std::move(request), std::move(validator),
-                              service_.clock_.now_ms() + config.request_deadline_ms,
-                              [this, parsed, started, done](FetchOutcome outcome) {
-                                service_.metrics_.observe("ltl_pipeline_step_ms", {{"step", "fetch"}},
-                                                          service_.clock_.monotonic_ms() - started);
-                                if (!outcome.result.ok()) return done(outcome.result.error());
-                                if (!*parsed)
-                                  return done(make_error(ErrorCategory::internal, "", "fetch", "validator did not run"));
-                                done(std::move(**parsed));
-                              });
-  }
-
- private:
-  IntegrationService& service_;
-};
-
-namespace {
-
-// Services of the registry: thin views that report health and own their timers.
-class LambdaService final : public Service {
- public:
-  LambdaService(std::string name, std::vector<std::string> deps, std::function<HealthReport()> health,
-                std::function<void()> on_stop = {})
-      : name_(std::move(name)), deps_(std::move(deps)), health_(std::move(health)), on_stop_(std::move(on_stop)) {}
-  std::string name() const override { return name_; }
-  std::vector<std::string> dependencies() const override { return deps_; }
-  void stop() override {
-    if (on_stop_) on_stop_();
-  }
-  HealthReport health() const override { return health_(); }
-
- private:
-  std::string name_;
-  std::vector<std::string> deps_;
-  std::function<HealthReport()> health_;
-  std::function<void()> on_stop_;
-};
 
 }  // namespace
 
@@ -171,102 +42,20 @@ IntegrationService::IntegrationService(const Clock& clock, Scheduler& scheduler,
   const Config& current = config_.current();
   cache_ = std::make_unique<TieredCache>(clock_, scheduler_, memory_options(current), options_.store,
                                          tiered_options(current));
-  UpstreamObserver observer;
-  observer.on_attempt = [this](const std::string& provider, const std::string&, const std::string& outcome,
-                               double latency_ms) {
-    metrics_.add("ltl_upstream_requests_total", {{"outcome", outcome == "ok" ? "ok" : "error"}, {"provider", provider}});
-    if (outcome != "ok") metrics_.add("ltl_upstream_errors_total", {{"category", outcome}, {"provider", provider}});
-    if (outcome != "circuit_open") metrics_.observe("ltl_upstream_latency_ms", {{"provider", provider}}, latency_ms);
-  };
-  observer.on_retry = [this](const std::string& provider, int64_t delay_ms, const std::string&) {
-    metrics_.add("ltl_upstream_retries_total", {{"provider", provider}});
-    metrics_.observe("ltl_upstream_retry_delay_ms", {{"provider", provider}}, static_cast<double>(delay_ms));
-  };
-  observer.on_rate_limit_wait = [this](const std::string& provider, int64_t wait_ms) {
-    metrics_.add("ltl_upstream_rate_limit_waits_total", {{"provider", provider}});
-    metrics_.observe("ltl_upstream_rate_limit_wait_ms", {{"provider", provider}}, static_cast<double>(wait_ms));
-  };
-  observer.on_admission_denied = [this](const std::string& provider, int64_t, const std::string&) {
-    metrics_.add("ltl_fleet_admission_denied_total", {{"provider", provider}});
-  };
-  observer.on_breaker_transition = [this](const BreakerTransition& event) {
-    metrics_.add("ltl_breaker_transitions_total", {{"provider", event.provider}, {"to", to_string(event.to)}});
-    const double state = event.to == BreakerState::closed ? 0 : event.to == BreakerState::half_open ? 1 : 2;
-    metrics_.set("ltl_breaker_state", {{"provider", event.provider}}, state);
-    emit({{"type", "breaker"}, {"provider", event.provider}, {"from", to_string(event.from)},
-          {"to", to_string(event.to)}, {"reason", event.reason}, {"at", event.at_ms}});
-  };
+  UpstreamObserver observer = make_upstream_observer(metrics_, [this](const json& event) { emit(event); });
   upstream_ = std::make_unique<UpstreamClient>(clock_, scheduler_, transport_, options_.random, observer);
-  gateway_ = std::make_unique<Gateway>(*this);
+  gateway_ = std::make_unique<ProviderGateway>(clock_, config_, *upstream_, metrics_);
+  chains_ = std::make_unique<ProviderChain>(*gateway_, metrics_);
+  consensus_ = std::make_unique<MarketConsensus>(*gateway_, config_, metrics_);
   configure_providers(current);
   apply_config(current, {});
   config_.subscribe([this](const Config& updated, const std::vector<std::string>& changed) {
     apply_config(updated, changed);
   });
 
-  // Dependencies as the seed draws them: data needs cache, upstream and monitor; all need config.
-  auto add = [this](std::shared_ptr<Service> service) { registry_.add(std::move(service)); };
-  add(std::make_shared<LambdaService>("config", std::vector<std::string>{}, [this] {
-    return HealthReport{HealthStatus::healthy, "valid, version " + std::to_string(config_.version())};
-  }));
-  add(std::make_shared<LambdaService>(
-      "monitor", std::vector<std::string>{"config"},
-      [this] {
-        const auto active = alerts_->active();
-        size_t critical = 0;
-        for (const auto& alert : active) critical += alert.level == AlertLevel::critical;
-        if (!config_.current().performance_enabled) return HealthReport{HealthStatus::healthy, "disabled by PERFORMANCE_ENABLED"};
-        if (critical) return HealthReport{HealthStatus::degraded, std::to_string(critical) + " critical alert(s) active"};
-        return HealthReport{HealthStatus::healthy, std::to_string(active.size()) + " alert(s) active, " +
-                                                       std::to_string(history_.size()) + " history points"};
-      },
-      [this] { cancel_timers(); }));
-  add(std::make_shared<LambdaService>("cache", std::vector<std::string>{"config"}, [this]() -> HealthReport {
-    if (!cache_->enabled()) return HealthReport{HealthStatus::healthy, "disabled by CACHE_ENABLED"};
-    for (const TierHealth& tier : cache_->health())
-      if (tier.status == "degraded")
-        return HealthReport{HealthStatus::degraded, tier.name + " tier degraded (" + tier.reason + "); serving from memory"};
-    const auto& memory = cache_->memory().stats();
-    return HealthReport{HealthStatus::healthy, std::to_string(memory.entries) + " entries, " + std::to_string(memory.bytes) + " bytes in memory"};
-  }, [this] { cache_->set_sweep_interval_ms(0); }));
-  add(std::make_shared<LambdaService>("upstream", std::vector<std::string>{"config"}, [this] {
-    std::vector<std::string> open;
-    for (const auto& snapshot : upstream_->snapshot())
-      if (snapshot.breaker.state != BreakerState::closed) open.push_back(snapshot.provider + " " + to_string(snapshot.breaker.state));
-    if (open.empty()) return HealthReport{HealthStatus::healthy, "every breaker closed"};
-    std::string reason;
-    for (const auto& item : open) reason += (reason.empty() ? "" : ", ") + item;
-    return HealthReport{HealthStatus::degraded, "breakers: " + reason};
-  }));
-  // A data family is unhealthy when every provider's breaker is open or its last three
-  // requests failed with nothing usable cached; degraded when some providers are open.
-  auto family_health = [this](const std::vector<std::string>& providers, const std::vector<std::string>& routes) {
-    size_t open = 0;
-    for (const auto& provider : providers)
-      if (upstream_->breaker_state(provider).value_or(BreakerState::closed) == BreakerState::open) ++open;
-    for (const auto& route : routes) {
-      auto it = route_health_.find(route);
-      if (it != route_health_.end() && it->second.consecutive_failures >= 3)
-        return HealthReport{HealthStatus::unhealthy, route + ": " + std::to_string(it->second.consecutive_failures) +
-                                                         " failed requests in a row, last: " + it->second.last_error};
-    }
-    if (!providers.empty() && open == providers.size())
-      return HealthReport{HealthStatus::unhealthy, "every provider's breaker is open"};
-    if (open) return HealthReport{HealthStatus::degraded, std::to_string(open) + " of " + std::to_string(providers.size()) + " providers open"};
-    return HealthReport{HealthStatus::healthy, "providers available"};
-  };
-  add(std::make_shared<LambdaService>("market", std::vector<std::string>{"cache", "upstream", "monitor"}, [this, family_health] {
-    return family_health(config_.current().price_providers, {"price", "market"});
-  }));
-  add(std::make_shared<LambdaService>("network", std::vector<std::string>{"cache", "upstream", "monitor"}, [this, family_health] {
-    return family_health(config_.current().network_providers, {"fees", "mempool", "tip", "blocks", "difficulty", "hashrate"});
-  }));
-  add(std::make_shared<LambdaService>("sentiment", std::vector<std::string>{"cache", "upstream", "monitor"}, [family_health] {
-    HealthReport report = family_health({"fng"}, {"sentiment"});
-    // Sentiment is an extra: without it the service still does its main job.
-    if (report.status == HealthStatus::unhealthy) report.status = HealthStatus::degraded;
-    return report;
-  }));
+  // A fresh registry: the seven names cannot clash.
+  (void)add_integration_services(registry_, {config_, [this]() -> const AlertEngine& { return *alerts_; }, history_,
+                                             *cache_, *upstream_, route_health_, [this] { cancel_timers(); }});
   // Every known series exists from the first scrape (dashboards and alert rules need them).
   create_known_series(metrics_, known_label_values(current, options_.store ? options_.store->name() : ""));
 }
@@ -276,15 +65,7 @@ IntegrationService::~IntegrationService() {
   stop();
 }
 
-void IntegrationService::declare_metrics() {
-  declare_catalogue_metrics(metrics_);
-  track_report_metrics(history_);
-  for (const char* name : {"ltl_requests_total", "ltl_request_duration_ms", "ltl_upstream_requests_total",
-                           "ltl_upstream_errors_total", "ltl_upstream_latency_ms", "ltl_upstream_retries_total",
-                           "ltl_breaker_state", "ltl_cache_lookups_total", "ltl_wasm_heap_bytes", "ltl_errors_total",
-                           "ltl_cache_entries", "ltl_event_loop_lag_ms"})
-    history_.track(name);
-}
+void IntegrationService::declare_metrics() { declare_service_metrics(metrics_, history_); }
 
 void IntegrationService::configure_providers(const Config& config) {
   for (const char* provider : kProviderNames) upstream_->configure(provider, provider_policy(config, provider));
@@ -428,131 +209,40 @@ CachePolicy IntegrationService::policy_for(const RouteSpec& route) const {
   return policy;
 }
 
-// One run of a route's fallback chain.
-struct IntegrationService::ChainRun {
-  std::string route;
-  json params;
-  std::vector<Source> sources;
-  size_t next = 0;
-  std::vector<std::pair<std::string, Error>> failures;
-  CacheFetchCallback done;
-};
+namespace {
 
-// Tries each provider in order; the first answer wins. Failures are named in the result.
-void IntegrationService::run_chain(const RouteSpec& route, const json& params, CacheFetchCallback done) {
-  auto run = std::make_shared<ChainRun>();
-  run->route = route.name;
-  run->params = params;
-  run->sources = route.sources(config_.current(), params);
-  run->done = std::move(done);
-  step_chain(run);
-}
-
-void IntegrationService::step_chain(const std::shared_ptr<ChainRun>& run) {
-  if (run->next >= run->sources.size()) {
-    run->done(chain_error(run->route, run->failures));
-    return;
-  }
-  const Source& source = run->sources[run->next++];
-  std::weak_ptr<bool> alive = alive_;
-  source.fetch(*gateway_, run->params, [this, alive, run, provider = source.provider](JsonResult result) {
-    if (alive.expired()) return;
-    if (!result.ok()) {
-      metrics_.add("ltl_provider_fallbacks_total", {{"provider", provider}, {"route", run->route}});
-      run->failures.emplace_back(provider, result.error());
-      step_chain(run);
-      return;
-    }
-    json failed = json::array();
-    for (size_t i = 0; i < run->failures.size() && i < kMaxFailuresReported; ++i)
-      failed.push_back(failure_json(run->failures[i].first, run->failures[i].second));
+// The cache stores a fetched answer in its encoded form, with where it came from.
+SourcedCallback encode_into(CacheFetchCallback done) {
+  return [done = std::move(done)](Result<SourcedData> result) {
+    if (!result.ok()) return done(result.error());
+    const SourcedData& d = result.value();
     FetchedValue value;
-    value.value = encode_entry(result.value(), provider, failed);
-    run->done(value);
-  });
+    value.value = encode_entry(d.data, d.source, d.failed);
+    done(value);
+  };
 }
 
-// Every price provider at once; the median of those that answer, outliers named.
+}  // namespace
+
+void IntegrationService::run_chain(const RouteSpec& route, const json& params, CacheFetchCallback done) {
+  chains_->run(route.name, route.sources(config_.current(), params), params, encode_into(std::move(done)));
+}
+
 void IntegrationService::run_consensus(const json& params, CacheFetchCallback done) {
-  struct Gather {
-    size_t pending = 0;
-    std::vector<json> quotes;
-    std::vector<std::pair<std::string, Error>> failures;
-  };
-  auto gather = std::make_shared<Gather>();
-  const std::string currency = params.at("currency");
-  auto sources = price_sources(config_.current(), currency);
-  gather->pending = sources.size();
-  if (sources.empty()) return done(chain_error("market", {}));
-  std::weak_ptr<bool> alive = alive_;
-  for (const auto& source : sources) {
-    source.fetch(*gateway_, params, [this, alive, gather, currency, provider = source.provider, done](JsonResult result) {
-      if (alive.expired()) return;
-      if (result.ok()) gather->quotes.push_back(result.value());
-      else gather->failures.emplace_back(provider, result.error());
-      if (--gather->pending > 0) return;
-      if (gather->quotes.empty()) return done(chain_error("market", gather->failures));
-      json data = price_consensus(gather->quotes, static_cast<double>(config_.current().consensus_outlier_pct), currency,
-                                  config_.current().price_providers);
-      data["currency"] = currency;
-      metrics_.set("ltl_consensus_spread_pct", {{"currency", currency}}, data["spread_pct"].get<double>());
-      for (const auto& outlier : data["outliers"]) metrics_.add("ltl_consensus_outliers_total", {{"provider", outlier.get<std::string>()}});
-      json failed = json::array();
-      for (const auto& [provider, error] : gather->failures) failed.push_back(failure_json(provider, error));
-      FetchedValue value;
-      value.value = encode_entry(data, "consensus", failed);
-      done(value);
-    });
-  }
+  consensus_->run(params, encode_into(std::move(done)));
 }
 
-// The network summary: each part through its own cache entry; the parts that fail are named.
+// Each part through its own cache entry (request), composed by network_summary.
 void IntegrationService::run_network(JsonCallback done) {
-  struct Parts {
-    size_t pending = 0;
-    json out = json::object();
-    json failed = json::array();
-    std::vector<Error> errors;
-  };
-  static const std::vector<std::string> kParts = {"tip", "fees", "mempool", "difficulty", "hashrate"};
-  auto parts = std::make_shared<Parts>();
-  parts->pending = kParts.size();
   std::weak_ptr<bool> alive = alive_;
-  for (const auto& part : kParts) {
-    request(part, json::object(), [this, alive, parts, part, done](JsonResult result) {
-      if (alive.expired()) return;
-      if (result.ok()) {
-        parts->out[part] = result.value();
-      } else {
-        parts->out[part] = nullptr;
-        parts->failed.push_back({{"part", part}, {"error", result.error()}});
-        parts->errors.push_back(result.error());
-      }
-      if (--parts->pending > 0) return;
-      json& out = parts->out;
-      if (out["tip"].is_object() && out["tip"].contains("height") && out["tip"]["height"].is_number_integer()) {
-        const int64_t height = out["tip"]["height"].get<int64_t>();
-        out["halving"] = {{"blocks_to_next_halving", blocks_to_next_halving(height)},
-                          {"next_halving_height", next_halving_height(height)}};
-      } else {
-        out["halving"] = nullptr;
-      }
-      out["failed_parts"] = parts->failed;
-      bool any = false;
-      for (const auto& part_name : kParts) any = any || !out[part_name].is_null();
-      out["as_of"] = clock_.now_ms();
-      if (!any) {
-        Error error = make_error(ErrorCategory::upstream_5xx, "", "network", "every part of the network summary failed");
-        if (!parts->errors.empty()) {
-          error = parts->errors.front();
-          error.operation = "network";
-          error.message = "every part of the network summary failed; first: " + error.message;
-        }
-        return done(error);
-      }
-      done(out);
-    });
-  }
+  compose_network_summary(
+      [this, alive](const std::string& part, JsonCallback part_done) {
+        if (!alive.expired()) request(part, json::object(), std::move(part_done));
+      },
+      clock_,
+      [alive, done](JsonResult result) {
+        if (!alive.expired()) done(std::move(result));
+      });
 }
 
 std::string IntegrationService::answer_text(const CachedValue& cached) const {
@@ -699,35 +389,7 @@ void IntegrationService::add_host_counter(const std::string& name, double amount
   if (name == "ltl_long_tasks_total" && amount >= 0) metrics_.add(name, {}, amount);
 }
 
-void IntegrationService::sync_gauges() {
-  const TieredCacheStats stats = cache_->stats();
-  const Labels memory = {{"tier", "memory"}};
-  metrics_.set("ltl_cache_entries", memory, static_cast<double>(stats.memory.entries));
-  metrics_.set("ltl_cache_bytes", memory, static_cast<double>(stats.memory.bytes));
-  metrics_.set_total("ltl_cache_evictions_total", {{"reason", "capacity"}, {"tier", "memory"}}, static_cast<double>(stats.memory.evictions_capacity));
-  metrics_.set_total("ltl_cache_evictions_total", {{"reason", "size"}, {"tier", "memory"}}, static_cast<double>(stats.memory.evictions_size));
-  metrics_.set_total("ltl_cache_evictions_total", {{"reason", "expired"}, {"tier", "memory"}}, static_cast<double>(stats.memory.evictions_expired));
-  metrics_.set_total("ltl_cache_evictions_total", {{"reason", "invalidated"}, {"tier", "memory"}}, static_cast<double>(stats.memory.evictions_invalidated));
-  metrics_.set_total("ltl_cache_coalesced_waits_total", {}, static_cast<double>(stats.origin.coalesced_waits));
-  metrics_.set_total("ltl_cache_background_refreshes_total", {}, static_cast<double>(stats.origin.background_refreshes));
-  metrics_.set_total("ltl_cache_stale_if_error_answers_total", {}, static_cast<double>(stats.origin.stale_if_error_answers));
-  metrics_.set("ltl_cache_tier_up", memory, 1);
-  if (stats.persistent) {
-    const Labels tier = {{"tier", stats.persistent->name}};
-    metrics_.set_total("ltl_cache_store_errors_total", tier, static_cast<double>(stats.persistent->errors));
-    metrics_.set_total("ltl_cache_compression_saved_bytes_total", tier, static_cast<double>(stats.persistent->saved_bytes));
-    bool up = true;
-    for (const auto& health : cache_->health())
-      if (health.name == stats.persistent->name) up = health.status != "degraded";
-    metrics_.set("ltl_cache_tier_up", tier, up ? 1 : 0);
-  }
-  for (const auto& snapshot : upstream_->snapshot()) {
-    const Labels provider = {{"provider", snapshot.provider}};
-    const BreakerState state = snapshot.breaker.state;
-    metrics_.set("ltl_breaker_state", provider, state == BreakerState::closed ? 0 : state == BreakerState::half_open ? 1 : 2);
-    metrics_.set("ltl_breaker_failure_rate", provider, snapshot.breaker.failure_rate);
-  }
-}
+void IntegrationService::sync_gauges() { sync_service_gauges(metrics_, *cache_, *upstream_); }
 
 json IntegrationService::health() {
   json report = registry_.health();

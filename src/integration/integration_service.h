@@ -22,6 +22,7 @@
 #include "core/result.h"
 #include "core/scheduler.h"
 #include "integration/data_sources.h"
+#include "integration/service_health.h"
 #include "integration/service_registry.h"
 #include "monitor/alerts.h"
 #include "monitor/history.h"
@@ -34,6 +35,9 @@ namespace ltl {
 
 using TextResult = Result<std::string>;
 using TextCallback = std::function<void(TextResult)>;
+class ProviderGateway;
+class ProviderChain;
+class MarketConsensus;
 
 // Events the host can subscribe to: {"type": "alert"|"breaker"|"health"|"config", ...}.
 using EventListener = std::function<void(const nlohmann::json& event)>;
@@ -105,15 +109,11 @@ class IntegrationService {
   void set_admission_gate(AdmissionGate* gate) { upstream_->set_admission_gate(gate); }
 
  private:
-  class Gateway;
-  struct ChainRun;
-
   void declare_metrics();
   void apply_config(const Config& config, const std::vector<std::string>& changed);
   void configure_providers(const Config& config);
   CachePolicy policy_for(const RouteSpec& route) const;
   void run_chain(const RouteSpec& route, const nlohmann::json& params, CacheFetchCallback done);
-  void step_chain(const std::shared_ptr<ChainRun>& run);
   void run_consensus(const nlohmann::json& params, CacheFetchCallback done);
   void run_network(JsonCallback done);
   std::string answer_text(const CachedValue& cached) const;
@@ -136,16 +136,13 @@ class IntegrationService {
   std::unique_ptr<AlertEngine> alerts_;
   std::unique_ptr<TieredCache> cache_;
   std::unique_ptr<UpstreamClient> upstream_;
-  std::unique_ptr<Gateway> gateway_;
+  std::unique_ptr<ProviderGateway> gateway_;
+  std::unique_ptr<ProviderChain> chains_;
+  std::unique_ptr<MarketConsensus> consensus_;
   ServiceRegistry registry_;
   EventListener listener_;
 
-  struct RouteHealth {
-    uint64_t consecutive_failures = 0;
-    int64_t last_success_ms = 0;
-    std::string last_error;
-  };
-  std::map<std::string, RouteHealth> route_health_;
+  RouteHealthMap route_health_;
   std::deque<nlohmann::json> tracked_errors_;
   std::string last_health_status_ = "healthy";
   TimerId performance_timer_ = 0;
