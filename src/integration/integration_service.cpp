@@ -5,6 +5,7 @@
 
 #include "data/network.h"
 #include "integration/metric_catalogue.h"
+#include "monitor/hit_rates.h"
 #include "monitor/prometheus.h"
 #include "monitor/report.h"
 
@@ -758,7 +759,11 @@ std::string IntegrationService::metrics_prometheus(bool openmetrics) {
   return to_prometheus(metrics_, options);
 }
 
-json IntegrationService::history() const { return history_.to_json(); }
+json IntegrationService::history() const {
+  json out = history_.to_json();
+  out["cache_hit_rate"] = hit_rate_history(history_);  // the dashboard's hit-rate chart, computed here only
+  return out;
+}
 json IntegrationService::alerts() const { return alerts_->to_json(); }
 
 json IntegrationService::report(int64_t window_ms) {
