@@ -344,8 +344,15 @@ export interface LtlClient {
   metrics(): Promise<MetricsSnapshot>;
   /** Prometheus text exposition 0.0.4; OpenMetrics 1.0 text with `{ format: 'openmetrics' }` (ends with `# EOF`). */
   metricsText(options?: { format?: 'prometheus' | 'openmetrics' }): Promise<string>;
-  /** Bounded history for charts: `{ t: unix ms[], series: { "name{labels}:stat": (number|null)[] } }`. */
-  history(): Promise<{ t: number[]; series: Record<string, Array<number | null>> }>;
+  /**
+   * Bounded history for charts: `{ t: unix ms[], series: { "name{labels}:stat": (number|null)[] } }`, and the
+   * cache hit rate per interval (ratios 0..1, null without lookups) over all tiers and per tier, aligned with `t`.
+   */
+  history(): Promise<{
+    t: number[];
+    series: Record<string, Array<number | null>>;
+    cache_hit_rate: { all: Array<number | null>; tiers: Record<string, Array<number | null>> };
+  }>;
   /** Active alerts, recently resolved ones (newest first), and counts of suppressed and dropped alert events. */
   alerts(): Promise<{ active: Alert[]; recent: Alert[]; suppressed_by_cooldown: number; dropped: number }>;
   report(options?: { windowMs?: number }): Promise<Record<string, unknown>>;

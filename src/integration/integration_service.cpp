@@ -13,6 +13,7 @@
 #include "integration/service_metrics.h"
 #include "integration/service_options.h"
 #include "integration/upstream_observer.h"
+#include "monitor/hit_rates.h"
 #include "monitor/prometheus.h"
 #include "monitor/report.h"
 
@@ -20,7 +21,6 @@ namespace ltl {
 namespace {
 
 using nlohmann::json;
-
 
 // The cached form of a route's answer: its data plus where it came from (answer.h).
 std::string encode_entry(const json& data, const std::string& source, const json& failed) {
@@ -417,7 +417,11 @@ std::string IntegrationService::metrics_prometheus(bool openmetrics) {
   return to_prometheus(metrics_, options);
 }
 
-json IntegrationService::history() const { return history_.to_json(); }
+json IntegrationService::history() const {
+  json out = history_.to_json();
+  out["cache_hit_rate"] = hit_rate_history(history_);  // the dashboard's hit-rate chart, computed here only
+  return out;
+}
 json IntegrationService::alerts() const { return alerts_->to_json(); }
 
 json IntegrationService::report(int64_t window_ms) {

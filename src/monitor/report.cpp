@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "monitor/hit_rates.h"
 #include "monitor/window.h"
 
 namespace ltl {
@@ -339,30 +340,37 @@ json build_report(const MetricsRegistry& registry, const MetricsHistory& history
   std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   for (auto& [p95, entry] : ranked) slowest.push_back(std::move(entry));
 
-  // Cache hit rates, by tier and (when lookups carry it) by key family.
+  // Cache hit rates, by tier and (when lookups carry it) by key family; see monitor/hit_rates.h.
   const auto hit_warning = level_of(alerts, "cache_hit_rate", false);
   auto hit_rates = [&](const std::string& label, const char* noun, json& out) {
-    Breakdown lookups = breakdown(registry, history, {"ltl_cache_lookups_total", {}}, label, "result", window_ms, now_ms);
+    Breakdown lookups = breakdown(registry, history, {kCacheLookupsMetric, {}}, label, "result", window_ms, now_ms);
+    std::map<std::string, LookupCounts> counts;
     for (const auto& [key, results] : lookups.counts) {
-      if (key.empty()) continue;  // series without this label
-      double total = lookups.total(key);
-      double hits = lookups.count(key, "hit");
-      double stale = lookups.count(key, "stale");
-      double misses = lookups.count(key, "miss");
-      int64_t covered = lookups.covered_ms.at(key);
-      std::optional<double> hit_rate = total > 0 ? std::optional<double>(hits / total) : std::nullopt;
-      out.push_back({{label, key},
-                     {"lookups", total},
-                     {"hit_rate", optional_number(hit_rate)},
-                     {"stale_rate", total > 0 ? json(stale / total) : json(nullptr)},
-                     {"miss_rate", total > 0 ? json(misses / total) : json(nullptr)}});
-      if (hit_rate && total >= rules.min_lookups && hit_warning && *hit_rate < *hit_warning) {
+      if (key.empty() && label != "tier") continue;  // series without a family label
+      LookupCounts& c = counts[key.empty() ? kMemoryTier : key];
+      c.hit += lookups.count(key, "hit");
+      c.stale += lookups.count(key, "stale");
+      c.miss += lookups.count(key, "miss");
+    }
+    for (const HitRate& rate : label == "tier" ? tier_hit_rates(counts) : family_hit_rates(counts)) {
+      out.push_back({{label, rate.name},
+                     {"lookups", rate.lookups},
+                     {"hits", rate.hits},
+                     {"stale", rate.stale},
+                     {"misses", rate.passed_on},
+                     {"hit_rate", optional_number(rate.hit_rate)},
+                     {"stale_rate", optional_number(rate.stale_rate)},
+                     {"miss_rate", optional_number(rate.miss_rate)}});
+      if (rate.hit_rate && rate.lookups >= rules.min_lookups && hit_warning && *rate.hit_rate < *hit_warning) {
+        const int64_t covered = lookups.covered_ms.count(rate.name) ? lookups.covered_ms.at(rate.name) : covered_ms;
         recommendations.push_back(
-            {"low_hit_rate", severity(*hit_rate, level_of(alerts, "cache_hit_rate", true), false), label + "=" + key,
-             "hit rate " + percent(*hit_rate) + " for " + noun + " " + key + " over " + format_number(total) +
-                 " lookups in " + format_duration(covered) + " (threshold " + percent(*hit_warning) + ") — raise its TTL",
-             {{"lookups", total}, {"hits", hits}, {"misses", misses}, {"stale", stale}, {"hit_rate", *hit_rate},
-              {"threshold", *hit_warning}}});
+            {"low_hit_rate", severity(*rate.hit_rate, level_of(alerts, "cache_hit_rate", true), false),
+             label + "=" + rate.name,
+             "hit rate " + percent(*rate.hit_rate) + " for " + noun + " " + rate.name + " over " +
+                 format_number(rate.lookups) + " lookups in " + format_duration(covered) + " (threshold " +
+                 percent(*hit_warning) + ") — raise its TTL",
+             {{"lookups", rate.lookups}, {"hits", rate.hits}, {"misses", rate.passed_on}, {"stale", rate.stale},
+              {"hit_rate", *rate.hit_rate}, {"threshold", *hit_warning}}});
       }
     }
   };

@@ -41,7 +41,9 @@ struct ReportRules {
 void track_report_metrics(MetricsHistory& history);
 
 // {"generated_at_ms", "window_ms", "window_covered_ms", "routes": [...], "providers": [...],
-//  "slowest_providers": [...], "cache": {"tiers": [...], "families": [...]},
+//  "slowest_providers": [...], "cache": {"tiers": [...], "families": [...]} (rows
+//  {"tier"|"family", "lookups", "hits", "stale", "misses", "hit_rate", "stale_rate", "miss_rate"}
+//  as monitor/hit_rates.h defines them),
 //  "wasm_heap_bytes", "trends": [...], "alerts": {"active": [...]}, "recommendations": [...]}
 nlohmann::json build_report(const MetricsRegistry& registry, const MetricsHistory& history, const AlertEngine& alerts,
                             int64_t window_ms, int64_t now_ms, const ReportRules& rules = {});

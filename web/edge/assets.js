@@ -4,6 +4,13 @@
 import dashboardHtml from '../dashboard/index.html';
 import dashboardScript from '../dashboard/dashboard.js';
 import dashboardStyles from '../dashboard/dashboard.css';
+import dashboardApi from '../dashboard/api.js';
+import dashboardCharts from '../dashboard/charts.js';
+import dashboardDom from '../dashboard/dom.js';
+import dashboardFormat from '../dashboard/format.js';
+import dashboardHealth from '../dashboard/health.js';
+import dashboardOverview from '../dashboard/overview.js';
+import dashboardPerformance from '../dashboard/performance.js';
 import uplotScript from '../vendor/uplot/uPlot.iife.min.js';
 import uplotStyles from '../vendor/uplot/uPlot.min.css';
 import { assetMap } from '../http/assets.js';
@@ -12,6 +19,13 @@ const TEXTS = {
   'dashboard/index.html': dashboardHtml,
   'dashboard/dashboard.js': dashboardScript,
   'dashboard/dashboard.css': dashboardStyles,
+  'dashboard/api.js': dashboardApi,
+  'dashboard/charts.js': dashboardCharts,
+  'dashboard/dom.js': dashboardDom,
+  'dashboard/format.js': dashboardFormat,
+  'dashboard/health.js': dashboardHealth,
+  'dashboard/overview.js': dashboardOverview,
+  'dashboard/performance.js': dashboardPerformance,
   'vendor/uplot/uPlot.iife.min.js': uplotScript,
   'vendor/uplot/uPlot.min.css': uplotStyles,
 };

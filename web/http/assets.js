@@ -12,9 +12,13 @@ const DASHBOARD_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+// The modules the dashboard's entry (/dashboard.js) imports, served under /dashboard/.
+const DASHBOARD_MODULES = ['api.js', 'charts.js', 'dom.js', 'format.js', 'health.js', 'overview.js', 'performance.js'];
+
 export const ASSET_FILES = Object.freeze([
   { path: '/', file: 'dashboard/index.html', type: 'text/html; charset=utf-8', headers: { 'content-security-policy': DASHBOARD_CSP } },
   { path: '/dashboard.js', file: 'dashboard/dashboard.js', type: 'text/javascript; charset=utf-8' },
+  ...DASHBOARD_MODULES.map((name) => ({ path: `/dashboard/${name}`, file: `dashboard/${name}`, type: 'text/javascript; charset=utf-8' })),
   { path: '/dashboard.css', file: 'dashboard/dashboard.css', type: 'text/css; charset=utf-8' },
   { path: '/assets/uplot.js', file: 'vendor/uplot/uPlot.iife.min.js', type: 'text/javascript; charset=utf-8' },
   { path: '/assets/uplot.css', file: 'vendor/uplot/uPlot.min.css', type: 'text/css; charset=utf-8' },

@@ -329,9 +329,15 @@ test('performance view: latency percentiles per provider, hit rates, uPlot chart
     assert.ok(number(coingecko.p50) > 0 && number(coingecko.p50) <= number(coingecko.p99));
     assert.match(await page.textContent('#latency thead'), /p50 \(ms\)\s+p95 \(ms\)\s+p99 \(ms\)/);
 
-    // Hit rates: a row per tier and per key family, as percentages.
+    // Hit rates (the report's, rendered with it): a row per tier and per key family, as percentages.
+    await page.waitForFunction(() => document.querySelector('#hit-rates-tiers tr[data-tier="memory"] .rate'), null, { timeout: TIMEOUT_MS });
     assert.ok(await page.locator('#hit-rates-tiers tr[data-tier="memory"]').count() === 1);
     assert.match(await page.textContent('#hit-rates-tiers tr[data-tier="memory"] .rate'), /^\d+(\.\d)? %$/);
+    // The number is the core's report's, shown as it is (the page polls every second).
+    const memoryTier = (await api('/api/v1/report')).cache.tiers.find((tier) => tier.tier === 'memory');
+    const shown = `${new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 }).format(memoryTier.hit_rate * 100)} %`;
+    await page.waitForFunction((text) => document.querySelector('#hit-rates-tiers tr[data-tier="memory"] .rate')?.textContent === text,
+      shown, { timeout: TIMEOUT_MS });
     const families = await page.$$eval('#hit-rates-families tr', (trs) => trs.map((tr) => tr.dataset.family));
     assert.ok(families.includes('price') && families.includes('market'), families.join(','));
     assert.ok(await page.locator('#routes tbody tr[data-route="price"]').count() === 1);
@@ -347,6 +353,8 @@ test('performance view: latency percentiles per provider, hit rates, uPlot chart
     assert.equal(await page.getAttribute('#chart-latency', 'data-series'), String(rows.filter((r) => number(r.attempts) > 0).length));
     assert.ok(await seriesPixels(page, 'chart-requests') > 20, 'request rate line drawn');
     assert.ok(await seriesPixels(page, 'chart-hit-rate') > 20, 'hit rate line drawn');
+    const hitRates = (await api('/api/v1/history')).cache_hit_rate;
+    assert.ok(hitRates.all.some((ratio) => ratio >= 0 && ratio <= 1), 'the core publishes the hit-rate series the chart draws');
     assert.match(await page.getAttribute('#chart-latency .chart-plot', 'aria-label'), /coingecko [\d.,]+/);
 
     await screenshot(page, 'dashboard-performance');

@@ -55,6 +55,11 @@ describe('bitcoin-ltl serve', () => {
     assert.equal(page.status, 200);
     assert.match(await page.text(), /id="price"/);
     assert.equal((await get('/assets/uplot.js')).status, 200);
+    // The dashboard's entry and the modules it imports, from the package's files.
+    const view = await get('/dashboard/performance.js');
+    assert.equal(view.status, 200);
+    assert.equal(view.headers.get('content-type'), 'text/javascript; charset=utf-8');
+    assert.match(await view.text(), /export function renderReport/);
   });
 
   test('remembers a failing route for NEGATIVE_CACHE_MS', async () => {

@@ -38,5 +38,6 @@ test('a fresh project builds the worker with the shipped wrangler.jsonc', { time
   assert.match(bundle, /export \{[^}]*\bLtlCoordinator\b[^}]*\}/, 'the coordinator class is exported for its binding');
   assert.ok(files.some((name) => name.endsWith('uPlot.iife.min.js')), 'the vendored uPlot ships as a text module');
   assert.ok(files.some((name) => name.endsWith('dashboard.js')), 'the dashboard ships as a text module');
+  assert.ok(files.some((name) => name.endsWith('performance.js')), 'and so do the modules it imports');
   assert.ok(!bundle.includes('node_modules/uplot'), 'no path into node_modules');
 });
