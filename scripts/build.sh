@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the native core + GoogleTest suites (build/native) and the WASM module
-# (wasm/dist/bitcoin-ltl.{mjs,wasm}) and copies uPlot into web/vendor/.
+# (wasm/dist/bitcoin-ltl.{mjs,wasm} and the catalogue it publishes, wasm/dist/catalogue.js) and copies uPlot into web/vendor/.
 # Usage: scripts/build.sh [native|wasm|vendor|all]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +17,8 @@ build_wasm() {
   export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
   emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=MinSizeRel >/dev/null
   cmake --build build/wasm -j "$jobs"
+  # The core's catalogue as a JS module for synchronous consumers (web/http/routes.js, ...).
+  node scripts/catalogue.mjs wasm/dist
 }
 
 # uPlot's browser build and stylesheet, copied into the package (web/vendor/, not committed) so

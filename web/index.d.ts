@@ -7,7 +7,7 @@ export type { BlockData, FeesData, MempoolData, PriceData, TopicData } from './r
  * Configuration keys (env-style), validated as a whole by the core: an unknown key or a bad
  * value rejects createClient/updateConfig with an `LtlError` of category `config` naming the
  * key, the value and what was expected. Numbers and booleans may be strings (env vars are).
- * Every key, its default and unit are listed in the README ("Configuration").
+ * Every key, its default and unit are listed in the README ("Configuration") and in `catalogue.config`.
  */
 export type DataKindKey = 'PRICE' | 'MARKET' | 'FEES' | 'MEMPOOL' | 'BLOCKS' | 'DIFFICULTY' | 'HASHRATE' | 'SENTIMENT';
 export type ProviderKey = 'MEMPOOL' | 'ESPLORA' | 'BLOCKCHAIN_INFO' | 'COINGECKO' | 'COINBASE' | 'KRAKEN' | 'BINANCE' | 'FNG';
@@ -260,6 +260,63 @@ export type ErrorCategory =
 
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
 
+/** A configuration key (checked against the core's catalogue by tests/js/node/catalogue.test.mjs). */
+export type ConfigKey = Extract<keyof LtlConfig, string>;
+/** A data kind: its own cache windows (CACHE_TTL_<KIND>, ...). */
+export type DataKind = Lowercase<DataKindKey>;
+export type Severity = 'low' | 'medium' | 'high' | 'critical';
+
+/** A parameter of a route as the HTTP API takes it. */
+export interface CatalogueParam {
+  name: string;
+  type: 'currency' | 'integer';
+  /** What the value (after `normalize`) must match. */
+  pattern: string;
+  default: string | number | null;
+  description: string;
+  normalize?: 'lowercase';
+  /** The value must also be one of this key's list (the core checks). */
+  one_of_config_key?: ConfigKey;
+  min?: number;
+  max?: number;
+  unit?: string;
+}
+
+/**
+ * What the core publishes (the `catalogue` export, `client.describe()`): routes with their HTTP
+ * paths and parameters, data kinds with their cache windows (ms) and the keys that set them,
+ * configuration keys, error categories with the upstream status rule, the network summary's parts
+ * and the metric families. The JS shell, the HTTP fronts and the realtime code read it.
+ */
+export interface Catalogue {
+  routes: ReadonlyArray<{ name: Route; path: string; kind: DataKind | null; composite: boolean; params: readonly CatalogueParam[]; parts?: readonly Route[] }>;
+  operational_routes: ReadonlyArray<{ name: string; path: string; op: string; method: 'GET' | 'POST'; access: 'ops' | 'admin' | 'public'; params: readonly CatalogueParam[] }>;
+  kinds: ReadonlyArray<{
+    name: DataKind; ttl_ms: number; swr_ms: number; stale_if_error_ms: number;
+    config_keys: { ttl_ms: ConfigKey; swr_ms: ConfigKey; stale_if_error_ms: ConfigKey };
+  }>;
+  config: ReadonlyArray<{
+    name: ConfigKey; type: 'url' | 'string' | 'integer' | 'boolean' | 'list' | 'enum' | 'json';
+    /** The value a client without this key reports (secrets: '' when unset). */
+    default: string | number | boolean | null;
+    /** Never reported nor echoed back. */
+    secret: boolean;
+    /** What the core's parser accepts. */
+    expected: string;
+    min?: number; max?: number; unit?: string; values?: readonly string[];
+  }>;
+  errors: {
+    categories: ReadonlyArray<{ name: ErrorCategory; severity: Severity; http_status: number; retryable: boolean }>;
+    /** A non-2xx upstream status: the first rule whose [from, to] holds it, else `default`. */
+    upstream_status: { rules: ReadonlyArray<{ from: number; to: number; category: ErrorCategory }>; default: ErrorCategory };
+  };
+  network_parts: readonly Route[];
+  metrics: ReadonlyArray<{ name: string; type: 'counter' | 'gauge' | 'histogram'; help: string; unit: string; labels: ReadonlyArray<{ name: string; values: string }> }>;
+}
+
+/** The core's catalogue with the built-in cache windows (deep-frozen; generated at build time). */
+export declare const catalogue: Readonly<Catalogue>;
+
 export interface Health {
   status: HealthStatus;
   checked_at: number;
@@ -293,7 +350,7 @@ export interface MetricsSnapshot {
 export class LtlError extends Error {
   readonly name: 'LtlError';
   readonly category: ErrorCategory;
-  readonly severity: 'low' | 'medium' | 'high' | 'critical';
+  readonly severity: Severity;
   readonly retryable: boolean;
   /** Provider involved, or '' when none. */
   readonly provider: string;
@@ -358,6 +415,8 @@ export interface LtlClient {
   report(options?: { windowMs?: number }): Promise<Record<string, unknown>>;
   errors(): Promise<Array<Record<string, unknown>>>;
   config(): Promise<Record<string, unknown>>;
+  /** The core's catalogue with this client's cache windows. */
+  describe(): Promise<Catalogue>;
   updateConfig(overrides: LtlConfig): Promise<{ changed: string[]; config: Record<string, unknown> }>;
   /**
    * Invalidates every tier. By default matching memory entries expire (a failing upstream can

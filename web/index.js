@@ -2,17 +2,20 @@
 // host (browser, Node, workerd), supplies a fetch()-backed XMLHttpRequest where
 // the host has none, and turns the core's callbacks into promises.
 import createLtlModule from '../wasm/dist/bitcoin-ltl.mjs';
+import catalogue from '../wasm/dist/catalogue.js';
 import { createFetchXMLHttpRequest } from './xhr-fetch.js';
 import { createRealtime, mempoolWebSocketUrl } from './realtime.js';
 import { bridgeStore, createRedisStore, createStore, detectStoreKind, redisOptionsFromConfig } from './storage/index.js';
 import { DEFAULT_GATE_TIMEOUT_MS, gateBridge, gateOptionsProblem } from './gate.js';
 import { HotPath, STATUS_ANSWER, STATUS_PENDING, TierHotPath } from './hot-path.js';
 
+/** What the core publishes (describe()): routes, kinds, config keys, error categories, metric families. */
+export { catalogue };
+
 // What an HTTP front end answers for errors raised in the shell itself (the core sends its own).
+const HTTP_STATUS = new Map(catalogue.errors.categories.map((category) => [category.name, category.http_status]));
 function httpStatusFor(category) {
-  if (category === 'validation') return 400;
-  if (category === 'config' || category === 'internal') return 500;
-  return 503;
+  return HTTP_STATUS.get(category) ?? 500;
 }
 
 /** A typed failure from the core: category, severity, retryability, provider and operation. */
@@ -78,8 +81,6 @@ async function wasmLoadOptions(options) {
   return { locateFile: () => url.href };
 }
 
-// Routes of the core (src/integration/data_sources.cpp), as JS methods.
-const ROUTES = Object.freeze(['price', 'market', 'network', 'fees', 'mempool', 'tip', 'blocks', 'difficulty', 'hashrate', 'sentiment']);
 const EVENT_TYPES = Object.freeze(['alert', 'breaker', 'health', 'config', 'warm']);
 const MAX_LISTENERS = 64;
 const LAG_INTERVAL_MS = 1000;
@@ -169,6 +170,8 @@ class Client {
   }
   async errors() { return this.#parse(this.#alive().errors()); }
   async config() { return this.#parse(this.#alive().config()); }
+  /** The core's catalogue with this client's cache windows (the `catalogue` export has the defaults). */
+  async describe() { return this.#parse(this.#alive().describe()); }
 
   /** Applies env-style keys at run time; rejects the whole update on any bad value. */
   async updateConfig(overrides) {

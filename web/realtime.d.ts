@@ -88,7 +88,8 @@ export type ErrorCategory =
 export class RealtimeError extends Error {
   readonly name: 'RealtimeError';
   readonly category: ErrorCategory;
-  readonly severity: 'low' | 'medium' | 'high';
+  /** The core's severity of the category (its catalogue). */
+  readonly severity: 'low' | 'medium' | 'high' | 'critical';
   readonly retryable: boolean;
   /** 'mempool' for upstream data, '' otherwise. */
   readonly provider: string;

@@ -10,6 +10,7 @@
 
 #include "bindings/platform.h"
 #include "config/config.h"
+#include "integration/catalogue.h"
 #include "integration/integration_service.h"
 #include "net/emscripten_fetch_transport.h"
 
@@ -139,6 +140,8 @@ class WasmClient {
 
   std::string health() { return with_service("health", [&] { return dump(service_->health()); }); }
   std::string config() { return with_service("config", [&] { return dump(service_->describe_config()); }); }
+  // The catalogue with this client's cache windows (the module's describe() has the defaults).
+  std::string describe() { return with_service("describe", [&] { return dump(describe_catalogue(service_->config())); }); }
   std::string metrics() {
     return with_service("metrics", [&] {
       sample_heap();
@@ -306,6 +309,7 @@ EMSCRIPTEN_BINDINGS(bitcoin_ltl) {
       .function("updateConfig", &ltl::WasmClient::update_config)
       .function("health", &ltl::WasmClient::health)
       .function("config", &ltl::WasmClient::config)
+      .function("describe", &ltl::WasmClient::describe)
       .function("metrics", &ltl::WasmClient::metrics)
       .function("prometheus", &ltl::WasmClient::prometheus)
       .function("history", &ltl::WasmClient::history)

@@ -1,4 +1,5 @@
 #include "config/config.h"
+#include "config/config_values.h"
 
 #include <algorithm>
 #include <cctype>
@@ -10,194 +11,18 @@ namespace ltl {
 namespace {
 
 using nlohmann::json;
-
-// Parses one key's value into `config`; returns "" or what was expected.
-using KeyParser = std::function<std::string(const json& value, Config& config)>;
+using namespace config_values;
 
 struct KeySpec {
   std::string name;
   KeyParser parse;
   std::function<json(const Config&)> describe;
+  const char* type = "string";      // url | string | integer | boolean | list | enum | json
+  bool secret = false;              // never reported nor echoed back
+  std::optional<int64_t> min, max;  // integers: the accepted range
+  const char* unit = "";            // integers: what the number counts
+  std::vector<std::string> values;  // enums and name lists: the accepted names
 };
-
-std::string as_text(const json& value) {
-  return value.is_string() ? value.get<std::string>() : value.dump();
-}
-
-KeyParser url_key(std::string Config::*field) {
-  return [field](const json& value, Config& config) -> std::string {
-    const char* expected = "an http:// or https:// URL without spaces";
-    if (!value.is_string()) return expected;
-    std::string url = value.get<std::string>();
-    bool scheme_ok = url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
-    bool has_space = std::any_of(url.begin(), url.end(),
-                                 [](unsigned char c) { return std::isspace(c) || c < 0x20; });
-    size_t host_start = url.find("://") + 3;
-    if (!scheme_ok || has_space || url.size() <= host_start) return expected;
-    while (url.size() > host_start && url.back() == '/') url.pop_back();
-    config.*field = url;
-    return "";
-  };
-}
-
-std::optional<int64_t> as_integer(const json& value) {
-  if (value.is_number_integer()) return value.get<int64_t>();
-  if (value.is_number_float()) {
-    double d = value.get<double>();
-    if (d == static_cast<double>(static_cast<int64_t>(d))) return static_cast<int64_t>(d);
-    return std::nullopt;
-  }
-  if (!value.is_string()) return std::nullopt;
-  const std::string text = value.get<std::string>();
-  if (text.empty() || text.size() > 18 ||
-      !std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); }))
-    return std::nullopt;
-  return std::stoll(text);
-}
-
-// "a,b,,c," → a, b, "", c: like std::getline over the text (no item after a final comma), without
-// pulling iostreams (and their locale tables) into the WASM binary.
-std::vector<std::string> split_commas(const std::string& text) {
-  std::vector<std::string> items;
-  size_t start = 0;
-  while (start < text.size()) {
-    const size_t comma = text.find(',', start);
-    const size_t end = comma == std::string::npos ? text.size() : comma;
-    items.emplace_back(text, start, end - start);
-    start = end + 1;
-  }
-  return items;
-}
-
-KeyParser integer_key(std::function<void(Config&, int64_t)> assign, int64_t min, int64_t max,
-                      const char* unit) {
-  return [=](const json& value, Config& config) -> std::string {
-    auto number = as_integer(value);
-    if (!number || *number < min || *number > max) {
-      return std::string("an integer number of ") + unit + " from " + std::to_string(min) + " to " + std::to_string(max);
-    }
-    assign(config, *number);
-    return "";
-  };
-}
-
-KeyParser bool_key(bool Config::*field) {
-  return [field](const json& value, Config& config) -> std::string {
-    if (value.is_boolean()) {
-      config.*field = value.get<bool>();
-      return "";
-    }
-    if (value.is_string()) {
-      std::string text = value.get<std::string>();
-      if (text == "true" || text == "1") return config.*field = true, "";
-      if (text == "false" || text == "0") return config.*field = false, "";
-    }
-    return "true or false (or \"true\"/\"false\"/\"1\"/\"0\")";
-  };
-}
-
-std::string parse_currencies(const json& value, Config& config) {
-  const char* expected = "a comma-separated list of 3-letter lower-case currency codes, e.g. \"usd,eur\"";
-  if (!value.is_string()) return expected;
-  std::vector<std::string> codes;
-  for (std::string code : split_commas(value.get<std::string>())) {
-    code.erase(std::remove(code.begin(), code.end(), ' '), code.end());
-    bool valid = code.size() == 3 &&
-                 std::all_of(code.begin(), code.end(), [](char c) { return c >= 'a' && c <= 'z'; });
-    if (!valid) return expected;
-    if (std::find(codes.begin(), codes.end(), code) == codes.end()) codes.push_back(code);
-  }
-  if (codes.empty() || codes.size() > 64) return expected;
-  config.supported_currencies = codes;
-  return "";
-}
-
-// A comma-separated, ordered list of known names without repeats.
-std::string parse_name_list(const json& value, std::vector<std::string>& out,
-                            const std::vector<std::string>& allowed, size_t min_items) {
-  std::string expected = "a comma-separated list of " + std::string(min_items ? "at least one of " : "") ;
-  for (size_t i = 0; i < allowed.size(); ++i) expected += (i ? ", " : "") + allowed[i];
-  if (allowed.empty()) expected = "a comma-separated list of names";
-  if (!value.is_string()) return expected;
-  std::vector<std::string> names;
-  for (std::string name : split_commas(value.get<std::string>())) {
-    name.erase(std::remove(name.begin(), name.end(), ' '), name.end());
-    if (name.empty()) continue;
-    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), name) == allowed.end()) return expected;
-    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
-  }
-  if (names.size() < min_items || names.size() > 64) return expected;
-  out = names;
-  return "";
-}
-
-// Warm keys: "<kind>" or "price:<currency>".
-std::string parse_warm_keys(const json& value, Config& config) {
-  const char* expected = "a comma-separated list of data kinds to fetch at start (price:<currency>, market, fees, mempool, blocks, difficulty, hashrate, sentiment)";
-  std::vector<std::string> keys;
-  if (!parse_name_list(value, keys, {}, 0).empty()) return expected;
-  for (const auto& key : keys) {
-    bool ok = key.rfind("price:", 0) == 0 ? key.size() == 9 : false;
-    for (DataKind kind : kAllDataKinds)
-      if (kind != DataKind::price && key == to_string(kind)) ok = true;
-    if (!ok) return expected;
-  }
-  config.cache_warm = keys;
-  return "";
-}
-
-std::string parse_thresholds_text(const json& value, Config& config) {
-  const char* expected = "true, false, or a JSON array of threshold objects";
-  if (!value.is_string() && !value.is_boolean() && !value.is_array()) return expected;
-  std::string text = value.is_string() ? value.get<std::string>() : value.dump();
-  if (text != "true" && text != "false") {
-    auto parsed = json::parse(text, nullptr, false);
-    if (parsed.is_discarded() || !parsed.is_array() || text.size() > 16384) return expected;
-  }
-  config.performance_thresholds = text;
-  return "";
-}
-
-KeyParser secret_key(std::string Config::*field, size_t max_length) {
-  return [field, max_length](const json& value, Config& config) -> std::string {
-    if (!value.is_string() || value.get<std::string>().size() > max_length)
-      return "a string of at most " + std::to_string(max_length) + " characters";
-    config.*field = value.get<std::string>();
-    return "";
-  };
-}
-
-bool no_space(const std::string& text) {
-  return std::none_of(text.begin(), text.end(), [](unsigned char c) { return std::isspace(c) || c < 0x20; });
-}
-
-std::string parse_redis_url(const json& value, Config& config) {
-  const char* expected = "a redis:// or rediss:// URL without spaces (redis://[:password@]host[:port][/db]), or \"\"";
-  if (!value.is_string()) return expected;
-  const std::string url = value.get<std::string>();
-  if (url.empty()) return config.redis_url = "", "";
-  size_t host_start = url.rfind("redis://", 0) == 0 ? 8 : url.rfind("rediss://", 0) == 0 ? 9 : 0;
-  if (host_start == 0 || url.size() <= host_start || !no_space(url)) return expected;
-  config.redis_url = url;
-  return "";
-}
-
-// "host:port,host:port": each port 1-65535, at most 64 seeds.
-std::string parse_cluster_nodes(const json& value, Config& config) {
-  const char* expected = "a comma-separated list of host:port seeds of a Redis Cluster (port 1-65535), or \"\"";
-  std::vector<std::string> nodes;
-  if (!parse_name_list(value, nodes, {}, 0).empty()) return expected;
-  for (const auto& node : nodes) {
-    size_t colon = node.rfind(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == node.size() || colon + 6 < node.size()) return expected;
-    const std::string port = node.substr(colon + 1);
-    if (!std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c); })) return expected;
-    const int number = std::stoi(port);
-    if (number < 1 || number > 65535 || !no_space(node)) return expected;
-  }
-  config.redis_cluster_nodes = nodes;
-  return "";
-}
 
 // Rules across keys, checked on the merged configuration: "" or the problem.
 std::string check_redis(const Config& c) {
@@ -215,174 +40,197 @@ std::string check_redis(const Config& c) {
   return "";
 }
 
-std::string upper(std::string text) {
-  for (char& c : text)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  return text;
-}
-
 size_t provider_index(const std::string& provider) {
   for (size_t i = 0; i < kProviderNames.size(); ++i)
     if (provider == kProviderNames[i]) return i;
   return kProviderNames.size();
 }
 
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+
+// Table rows. Every row names its key, how it parses, how it is reported and what it is
+// (type, secret, integer range and unit): describe_config, parse_config and the published key
+// catalogue (config_key_catalogue) all read this one table.
+using Describe = std::function<json(const Config&)>;
+
+KeySpec row(const std::string& name, const char* type, KeyParser parse, Describe describe) {
+  KeySpec spec;
+  spec.name = name;
+  spec.parse = std::move(parse);
+  spec.describe = std::move(describe);
+  spec.type = type;
+  return spec;
+}
+
+KeySpec url_row(const char* name, std::string Config::*field) {
+  return row(name, "url", url_key(field), [field](const Config& c) { return json(redact_url(c.*field)); });
+}
+
+KeySpec int_row(const std::string& name, std::function<void(Config&, int64_t)> assign, Describe describe,
+                int64_t min, int64_t max, const char* unit) {
+  KeySpec spec = row(name, "integer", integer_key(std::move(assign), min, max, unit), std::move(describe));
+  spec.min = min;
+  spec.max = max;
+  spec.unit = unit;
+  return spec;
+}
+
+KeySpec int_field(const char* name, int64_t Config::*field, int64_t min, int64_t max, const char* unit) {
+  return int_row(name, [field](Config& c, int64_t v) { c.*field = v; }, [field](const Config& c) { return json(c.*field); },
+                 min, max, unit);
+}
+
+KeySpec bool_field(const char* name, bool Config::*field) {
+  return row(name, "boolean", bool_key(field), [field](const Config& c) { return json(c.*field); });
+}
+
+// Reported only as set or not; never echoed, even when malformed.
+KeySpec secret_row(const char* name, std::string Config::*field, size_t max_length) {
+  KeySpec spec = row(name, "string", secret_key(field, max_length),
+                     [field](const Config& c) { return json((c.*field).empty() ? "" : "(set)"); });
+  spec.secret = true;
+  return spec;
+}
+
+KeySpec enum_row(const char* name, std::string Config::*field, std::vector<std::string> values) {
+  KeySpec spec = row(name, "enum",
+                     [field, values](const json& value, Config& c) -> std::string {
+                       if (!value.is_string() || std::find(values.begin(), values.end(), value.get<std::string>()) == values.end())
+                         return "one of " + join(values, ", ");
+                       c.*field = value.get<std::string>();
+                       return "";
+                     },
+                     [field](const Config& c) { return json(c.*field); });
+  spec.values = std::move(values);
+  return spec;
+}
+
+KeySpec name_list_row(const char* name, std::vector<std::string> Config::*field, std::vector<std::string> allowed) {
+  KeySpec spec = row(name, "list",
+                     [field, allowed](const json& value, Config& c) { return parse_name_list(value, c.*field, allowed, 1); },
+                     [field](const Config& c) { return json(join(c.*field)); });
+  spec.values = std::move(allowed);
+  return spec;
+}
+
+std::vector<KeySpec> build_key_specs() {
+  constexpr int64_t kDayMs = 86400000;
+  std::vector<KeySpec> out = {
+      url_row("MEMPOOL_API_URL", &Config::mempool_api_url),
+      url_row("ESPLORA_API_URL", &Config::esplora_api_url),
+      url_row("COINGECKO_API_URL", &Config::coingecko_api_url),
+      url_row("COINBASE_API_URL", &Config::coinbase_api_url),
+      url_row("KRAKEN_API_URL", &Config::kraken_api_url),
+      url_row("BINANCE_API_URL", &Config::binance_api_url),
+      url_row("FNG_API_URL", &Config::fng_api_url),
+      url_row("BLOCKCHAIN_INFO_API_URL", &Config::blockchain_info_api_url),
+      secret_row("COINGECKO_API_KEY", &Config::coingecko_api_key, 256),
+      bool_field("CACHE_ENABLED", &Config::cache_enabled),
+      // Given explicitly, the default TTL replaces every kind's built-in TTL (the seed's meaning).
+      int_row("CACHE_DEFAULT_TTL", [](Config& c, int64_t v) { c.cache_default_ttl_ms = v; c.cache_default_ttl_set = true; },
+              [](const Config& c) { return json(c.cache_default_ttl_ms); }, 0, kDayMs, "milliseconds"),
+      int_field("CACHE_MAX_ENTRIES", &Config::cache_max_entries, 1, 1000000, "entries"),
+      int_field("CACHE_MAX_BYTES", &Config::cache_max_bytes, 4096, int64_t{1} << 30, "bytes"),
+      int_field("HTTP_TIMEOUT_MS", &Config::http_timeout_ms, 100, 120000, "milliseconds"),
+      row("SUPPORTED_CURRENCIES", "list", parse_currencies, [](const Config& c) { return json(join(c.supported_currencies)); }),
+      int_field("CACHE_MAX_ENTRY_BYTES", &Config::cache_max_entry_bytes, 256, int64_t{1} << 28, "bytes"),
+      int_field("CACHE_REFRESH_AHEAD_PCT", &Config::cache_refresh_ahead_pct, 0, 90, "percent of the TTL"),
+      int_field("CACHE_SWEEP_INTERVAL", &Config::cache_sweep_interval_ms, 1000, kDayMs, "milliseconds"),
+      int_field("CACHE_COMPRESS_THRESHOLD", &Config::cache_compress_threshold_bytes, 64, int64_t{1} << 28, "bytes"),
+      enum_row("CACHE_PERSISTENT", &Config::cache_persistent, {"auto", "none", "indexeddb", "cache-api", "kv", "redis"}),
+      row("CACHE_WARM", "list", parse_warm_keys, [](const Config& c) { return json(join(c.cache_warm)); }),
+      bool_field("REDIS_ENABLED", &Config::redis_enabled),
+      row("REDIS_URL", "url", parse_redis_url, [](const Config& c) { return json(redact_url(c.redis_url)); }),
+      secret_row("REDIS_PASSWORD", &Config::redis_password, 512),
+      row("REDIS_CLUSTER_NODES", "list", parse_cluster_nodes, [](const Config& c) { return json(join(c.redis_cluster_nodes)); }),
+      row("REDIS_REST_URL", "url",
+          [](const json& value, Config& c) -> std::string {
+            if (value == "") return c.redis_rest_url = "", "";
+            return url_key(&Config::redis_rest_url)(value, c);
+          },
+          [](const Config& c) { return json(redact_url(c.redis_rest_url)); }),
+      secret_row("REDIS_REST_TOKEN", &Config::redis_rest_token, 4096),
+      row("REDIS_KEY_PREFIX", "string",
+          [](const json& value, Config& c) -> std::string {
+            const char* expected = "1 to 64 printable ASCII characters without spaces or glob characters (*?[]\\), e.g. \"ltl:\"";
+            if (!value.is_string()) return expected;
+            const std::string prefix = value.get<std::string>();
+            bool ok = !prefix.empty() && prefix.size() <= 64 &&
+                      std::all_of(prefix.begin(), prefix.end(), [](unsigned char ch) {
+                        return ch > 0x20 && ch < 0x7f && std::string("*?[]\\{}").find(static_cast<char>(ch)) == std::string::npos;
+                      });
+            if (!ok) return expected;
+            c.redis_key_prefix = prefix;
+            return "";
+          },
+          [](const Config& c) { return json(c.redis_key_prefix); }),
+  };
+  for (DataKind kind : kAllDataKinds) {
+    const size_t i = static_cast<size_t>(kind);
+    const CacheWindowKeys names = cache_window_keys(kind);
+    struct Window { const std::string& name; std::optional<int64_t> KindCacheOverrides::*field; int64_t KindCacheWindows::*resolved; };
+    for (const Window& window : {Window{names.ttl, &KindCacheOverrides::ttl_ms, &KindCacheWindows::ttl_ms},
+                                 Window{names.swr, &KindCacheOverrides::swr_ms, &KindCacheWindows::swr_ms},
+                                 Window{names.stale_if_error, &KindCacheOverrides::stale_if_error_ms, &KindCacheWindows::stale_if_error_ms}}) {
+      auto field = window.field;
+      auto resolved = window.resolved;
+      out.push_back(int_row(window.name, [i, field](Config& c, int64_t v) { c.cache_kinds[i].*field = v; },
+                            [kind, resolved](const Config& c) { return json(c.cache_windows(kind).*resolved); }, 0, 7 * kDayMs,
+                            "milliseconds"));
+    }
+  }
+  for (size_t p = 0; p < kProviderNames.size(); ++p) {
+    const std::string provider = upper(kProviderNames[p]);
+    out.push_back(int_row(provider + "_TIMEOUT_MS", [p](Config& c, int64_t v) { c.provider_timeout_ms[p] = v; },
+                          [p](const Config& c) { return json(c.timeout_ms(kProviderNames[p])); }, 100, 120000, "milliseconds"));
+    out.push_back(int_row(provider + "_RATE_PER_MIN", [p](Config& c, int64_t v) { c.provider_rate_per_min[p] = v; },
+                          [p](const Config& c) { auto v = c.rate_per_min(kProviderNames[p]); return v ? json(*v) : json(nullptr); },
+                          1, 100000, "requests per minute"));
+  }
+  const std::vector<KeySpec> rest = {
+      int_field("REQUEST_DEADLINE_MS", &Config::request_deadline_ms, 100, 300000, "milliseconds"),
+      int_field("RATE_LIMIT_MAX_WAIT_MS", &Config::rate_limit_max_wait_ms, 0, 300000, "milliseconds"),
+      int_field("RETRY_MAX_ATTEMPTS", &Config::retry_max_attempts, 1, 10, "attempts"),
+      int_field("RETRY_BASE_DELAY_MS", &Config::retry_base_delay_ms, 1, 60000, "milliseconds"),
+      int_field("RETRY_MAX_DELAY_MS", &Config::retry_max_delay_ms, 1, 300000, "milliseconds"),
+      int_field("BREAKER_FAILURE_RATE_PCT", &Config::breaker_failure_rate_pct, 1, 100, "percent"),
+      int_field("BREAKER_MIN_CALLS", &Config::breaker_min_calls, 1, 10000, "calls"),
+      int_field("BREAKER_CONSECUTIVE_FAILURES", &Config::breaker_consecutive_failures, 0, 10000, "failures (0 = off)"),
+      int_field("BREAKER_WINDOW_MS", &Config::breaker_window_ms, 1000, kDayMs, "milliseconds"),
+      int_field("BREAKER_OPEN_MS", &Config::breaker_open_ms, 100, kDayMs, "milliseconds"),
+      int_field("BREAKER_MAX_OPEN_MS", &Config::breaker_max_open_ms, 100, kDayMs, "milliseconds"),
+      int_field("BREAKER_HALF_OPEN_PROBES", &Config::breaker_half_open_probes, 1, 100, "probes"),
+      name_list_row("PRICE_PROVIDERS", &Config::price_providers, {"coingecko", "coinbase", "kraken", "binance"}),
+      name_list_row("NETWORK_PROVIDERS", &Config::network_providers, {"mempool", "esplora", "blockchain_info"}),
+      int_field("CONSENSUS_OUTLIER_PCT", &Config::consensus_outlier_pct, 0, 100, "percent"),
+      bool_field("BINANCE_USDT_AS_USD", &Config::binance_usdt_as_usd),
+      bool_field("PERFORMANCE_ENABLED", &Config::performance_enabled),
+      int_field("PERFORMANCE_INTERVAL", &Config::performance_interval_ms, 1000, kDayMs, "milliseconds"),
+      row("PERFORMANCE_THRESHOLDS", "json", parse_thresholds_text, [](const Config& c) { return json(c.performance_thresholds); }),
+      bool_field("HEALTH_CHECK_ENABLED", &Config::health_check_enabled),
+      int_field("HEALTH_CHECK_INTERVAL", &Config::health_check_interval_ms, 1000, kDayMs, "milliseconds"),
+      bool_field("REALTIME_ENABLED", &Config::realtime_enabled),
+      row("MEMPOOL_WS_URL", "url",
+          [](const json& value, Config& c) -> std::string {
+            const char* expected = "a ws:// or wss:// URL without spaces, or \"\" to derive it from MEMPOOL_API_URL";
+            if (!value.is_string()) return expected;
+            std::string url = value.get<std::string>();
+            if (url.empty()) return c.mempool_ws_url = "", "";
+            bool ok = (url.rfind("ws://", 0) == 0 || url.rfind("wss://", 0) == 0) && url.size() > 6 &&
+                      std::none_of(url.begin(), url.end(), [](unsigned char ch) { return std::isspace(ch) || ch < 0x20; });
+            if (!ok) return expected;
+            c.mempool_ws_url = url;
+            return "";
+          },
+          [](const Config& c) { return json(redact_url(c.mempool_ws_url)); }),
+  };
+  out.insert(out.end(), rest.begin(), rest.end());
   return out;
 }
 
 const std::vector<KeySpec>& key_specs() {
-  constexpr int64_t kDayMs = 86400000;
-  static const std::vector<KeySpec> specs = {
-      {"MEMPOOL_API_URL", url_key(&Config::mempool_api_url), [](const Config& c) { return json(redact_url(c.mempool_api_url)); }},
-      {"ESPLORA_API_URL", url_key(&Config::esplora_api_url), [](const Config& c) { return json(redact_url(c.esplora_api_url)); }},
-      {"COINGECKO_API_URL", url_key(&Config::coingecko_api_url), [](const Config& c) { return json(redact_url(c.coingecko_api_url)); }},
-      {"COINBASE_API_URL", url_key(&Config::coinbase_api_url), [](const Config& c) { return json(redact_url(c.coinbase_api_url)); }},
-      {"KRAKEN_API_URL", url_key(&Config::kraken_api_url), [](const Config& c) { return json(redact_url(c.kraken_api_url)); }},
-      {"BINANCE_API_URL", url_key(&Config::binance_api_url), [](const Config& c) { return json(redact_url(c.binance_api_url)); }},
-      {"FNG_API_URL", url_key(&Config::fng_api_url), [](const Config& c) { return json(redact_url(c.fng_api_url)); }},
-      {"BLOCKCHAIN_INFO_API_URL", url_key(&Config::blockchain_info_api_url), [](const Config& c) { return json(redact_url(c.blockchain_info_api_url)); }},
-      {"COINGECKO_API_KEY",
-       [](const json& value, Config& config) -> std::string {
-         if (!value.is_string() || value.get<std::string>().size() > 256) return "a string of at most 256 characters";
-         config.coingecko_api_key = value.get<std::string>();
-         return "";
-       },
-       [](const Config& c) { return json(c.coingecko_api_key.empty() ? "" : "(set)"); }},
-      {"CACHE_ENABLED", bool_key(&Config::cache_enabled), [](const Config& c) { return json(c.cache_enabled); }},
-      {"CACHE_DEFAULT_TTL", integer_key([](Config& c, int64_t v) { c.cache_default_ttl_ms = v; }, 0, kDayMs, "milliseconds"),
-       [](const Config& c) { return json(c.cache_default_ttl_ms); }},
-      {"CACHE_MAX_ENTRIES", integer_key([](Config& c, int64_t v) { c.cache_max_entries = v; }, 1, 1000000, "entries"),
-       [](const Config& c) { return json(c.cache_max_entries); }},
-      {"CACHE_MAX_BYTES", integer_key([](Config& c, int64_t v) { c.cache_max_bytes = v; }, 4096, int64_t{1} << 30, "bytes"),
-       [](const Config& c) { return json(c.cache_max_bytes); }},
-      {"HTTP_TIMEOUT_MS", integer_key([](Config& c, int64_t v) { c.http_timeout_ms = v; }, 100, 120000, "milliseconds"),
-       [](const Config& c) { return json(c.http_timeout_ms); }},
-      {"SUPPORTED_CURRENCIES", parse_currencies, [](const Config& c) { return json(join(c.supported_currencies)); }},
-  };
-  static const std::vector<KeySpec> all = [] {
-    std::vector<KeySpec> out = specs;
-    auto add_int = [&out](const char* name, int64_t Config::*field, int64_t min, int64_t max, const char* unit) {
-      out.push_back({name, integer_key([field](Config& c, int64_t v) { c.*field = v; }, min, max, unit),
-                     [field](const Config& c) { return json(c.*field); }});
-    };
-    auto add_bool = [&out](const char* name, bool Config::*field) {
-      out.push_back({name, bool_key(field), [field](const Config& c) { return json(c.*field); }});
-    };
-    // The default TTL given explicitly replaces every kind's built-in TTL (the seed's meaning).
-    for (auto& spec : out)
-      if (spec.name == "CACHE_DEFAULT_TTL")
-        spec.parse = integer_key([](Config& c, int64_t v) { c.cache_default_ttl_ms = v; c.cache_default_ttl_set = true; }, 0, kDayMs, "milliseconds");
-    add_int("CACHE_MAX_ENTRY_BYTES", &Config::cache_max_entry_bytes, 256, int64_t{1} << 28, "bytes");
-    add_int("CACHE_REFRESH_AHEAD_PCT", &Config::cache_refresh_ahead_pct, 0, 90, "percent of the TTL");
-    add_int("CACHE_SWEEP_INTERVAL", &Config::cache_sweep_interval_ms, 1000, kDayMs, "milliseconds");
-    add_int("CACHE_COMPRESS_THRESHOLD", &Config::cache_compress_threshold_bytes, 64, int64_t{1} << 28, "bytes");
-    out.push_back({"CACHE_PERSISTENT",
-                   [](const json& value, Config& c) -> std::string {
-                     static const std::vector<std::string> kinds{"auto", "none", "indexeddb", "cache-api", "kv", "redis"};
-                     if (!value.is_string() || std::find(kinds.begin(), kinds.end(), value.get<std::string>()) == kinds.end())
-                       return "one of auto, none, indexeddb, cache-api, kv, redis";
-                     c.cache_persistent = value.get<std::string>();
-                     return "";
-                   },
-                   [](const Config& c) { return json(c.cache_persistent); }});
-    out.push_back({"CACHE_WARM", parse_warm_keys, [](const Config& c) { return json(join(c.cache_warm)); }});
-    add_bool("REDIS_ENABLED", &Config::redis_enabled);
-    out.push_back({"REDIS_URL", parse_redis_url, [](const Config& c) { return json(redact_url(c.redis_url)); }});
-    out.push_back({"REDIS_PASSWORD", secret_key(&Config::redis_password, 512),
-                   [](const Config& c) { return json(c.redis_password.empty() ? "" : "(set)"); }});
-    out.push_back({"REDIS_CLUSTER_NODES", parse_cluster_nodes, [](const Config& c) { return json(join(c.redis_cluster_nodes)); }});
-    out.push_back({"REDIS_REST_URL",
-                   [](const json& value, Config& c) -> std::string {
-                     if (value == "") return c.redis_rest_url = "", "";
-                     return url_key(&Config::redis_rest_url)(value, c);
-                   },
-                   [](const Config& c) { return json(redact_url(c.redis_rest_url)); }});
-    out.push_back({"REDIS_REST_TOKEN", secret_key(&Config::redis_rest_token, 4096),
-                   [](const Config& c) { return json(c.redis_rest_token.empty() ? "" : "(set)"); }});
-    out.push_back({"REDIS_KEY_PREFIX",
-                   [](const json& value, Config& c) -> std::string {
-                     const char* expected = "1 to 64 printable ASCII characters without spaces or glob characters (*?[]\\), e.g. \"ltl:\"";
-                     if (!value.is_string()) return expected;
-                     const std::string prefix = value.get<std::string>();
-                     bool ok = !prefix.empty() && prefix.size() <= 64 &&
-                               std::all_of(prefix.begin(), prefix.end(), [](unsigned char ch) {
-                                 return ch > 0x20 && ch < 0x7f && std::string("*?[]\\{}").find(static_cast<char>(ch)) == std::string::npos;
-                               });
-                     if (!ok) return expected;
-                     c.redis_key_prefix = prefix;
-                     return "";
-                   },
-                   [](const Config& c) { return json(c.redis_key_prefix); }});
-    for (DataKind kind : kAllDataKinds) {
-      const size_t i = static_cast<size_t>(kind);
-      const std::string suffix = upper(to_string(kind));
-      struct Window { std::string prefix; std::optional<int64_t> KindCacheOverrides::*field; int64_t KindCacheWindows::*resolved; };
-      for (const Window& window : {Window{"CACHE_TTL_", &KindCacheOverrides::ttl_ms, &KindCacheWindows::ttl_ms},
-                                   Window{"CACHE_SWR_", &KindCacheOverrides::swr_ms, &KindCacheWindows::swr_ms},
-                                   Window{"CACHE_STALE_IF_ERROR_", &KindCacheOverrides::stale_if_error_ms, &KindCacheWindows::stale_if_error_ms}}) {
-        auto field = window.field;
-        auto resolved = window.resolved;
-        out.push_back({window.prefix + suffix,
-                       integer_key([i, field](Config& c, int64_t v) { c.cache_kinds[i].*field = v; }, 0, 7 * kDayMs, "milliseconds"),
-                       [kind, resolved](const Config& c) { return json(c.cache_windows(kind).*resolved); }});
-      }
-    }
-    for (size_t p = 0; p < kProviderNames.size(); ++p) {
-      const std::string provider = upper(kProviderNames[p]);
-      out.push_back({provider + "_TIMEOUT_MS",
-                     integer_key([p](Config& c, int64_t v) { c.provider_timeout_ms[p] = v; }, 100, 120000, "milliseconds"),
-                     [p](const Config& c) { return json(c.timeout_ms(kProviderNames[p])); }});
-      out.push_back({provider + "_RATE_PER_MIN",
-                     integer_key([p](Config& c, int64_t v) { c.provider_rate_per_min[p] = v; }, 1, 100000, "requests per minute"),
-                     [p](const Config& c) { auto v = c.rate_per_min(kProviderNames[p]); return v ? json(*v) : json(nullptr); }});
-    }
-    add_int("REQUEST_DEADLINE_MS", &Config::request_deadline_ms, 100, 300000, "milliseconds");
-    add_int("RATE_LIMIT_MAX_WAIT_MS", &Config::rate_limit_max_wait_ms, 0, 300000, "milliseconds");
-    add_int("RETRY_MAX_ATTEMPTS", &Config::retry_max_attempts, 1, 10, "attempts");
-    add_int("RETRY_BASE_DELAY_MS", &Config::retry_base_delay_ms, 1, 60000, "milliseconds");
-    add_int("RETRY_MAX_DELAY_MS", &Config::retry_max_delay_ms, 1, 300000, "milliseconds");
-    add_int("BREAKER_FAILURE_RATE_PCT", &Config::breaker_failure_rate_pct, 1, 100, "percent");
-    add_int("BREAKER_MIN_CALLS", &Config::breaker_min_calls, 1, 10000, "calls");
-    add_int("BREAKER_CONSECUTIVE_FAILURES", &Config::breaker_consecutive_failures, 0, 10000, "failures (0 = off)");
-    add_int("BREAKER_WINDOW_MS", &Config::breaker_window_ms, 1000, kDayMs, "milliseconds");
-    add_int("BREAKER_OPEN_MS", &Config::breaker_open_ms, 100, kDayMs, "milliseconds");
-    add_int("BREAKER_MAX_OPEN_MS", &Config::breaker_max_open_ms, 100, kDayMs, "milliseconds");
-    add_int("BREAKER_HALF_OPEN_PROBES", &Config::breaker_half_open_probes, 1, 100, "probes");
-    out.push_back({"PRICE_PROVIDERS",
-                   [](const json& value, Config& c) { return parse_name_list(value, c.price_providers, {"coingecko", "coinbase", "kraken", "binance"}, 1); },
-                   [](const Config& c) { return json(join(c.price_providers)); }});
-    out.push_back({"NETWORK_PROVIDERS",
-                   [](const json& value, Config& c) { return parse_name_list(value, c.network_providers, {"mempool", "esplora", "blockchain_info"}, 1); },
-                   [](const Config& c) { return json(join(c.network_providers)); }});
-    add_int("CONSENSUS_OUTLIER_PCT", &Config::consensus_outlier_pct, 0, 100, "percent");
-    add_bool("BINANCE_USDT_AS_USD", &Config::binance_usdt_as_usd);
-    add_bool("PERFORMANCE_ENABLED", &Config::performance_enabled);
-    add_int("PERFORMANCE_INTERVAL", &Config::performance_interval_ms, 1000, kDayMs, "milliseconds");
-    out.push_back({"PERFORMANCE_THRESHOLDS", parse_thresholds_text, [](const Config& c) { return json(c.performance_thresholds); }});
-    add_bool("HEALTH_CHECK_ENABLED", &Config::health_check_enabled);
-    add_int("HEALTH_CHECK_INTERVAL", &Config::health_check_interval_ms, 1000, kDayMs, "milliseconds");
-    add_bool("REALTIME_ENABLED", &Config::realtime_enabled);
-    out.push_back({"MEMPOOL_WS_URL",
-                   [](const json& value, Config& c) -> std::string {
-                     const char* expected = "a ws:// or wss:// URL without spaces, or \"\" to derive it from MEMPOOL_API_URL";
-                     if (!value.is_string()) return expected;
-                     std::string url = value.get<std::string>();
-                     if (url.empty()) return c.mempool_ws_url = "", "";
-                     bool ok = (url.rfind("ws://", 0) == 0 || url.rfind("wss://", 0) == 0) && url.size() > 6 &&
-                               std::none_of(url.begin(), url.end(), [](unsigned char ch) { return std::isspace(ch) || ch < 0x20; });
-                     if (!ok) return expected;
-                     c.mempool_ws_url = url;
-                     return "";
-                   },
-                   [](const Config& c) { return json(redact_url(c.mempool_ws_url)); }});
-    return out;
-  }();
-  return all;
+  static const std::vector<KeySpec> specs = build_key_specs();
+  return specs;
 }
-
 }  // namespace
 
 const char* to_string(DataKind kind) {
@@ -475,8 +323,7 @@ Result<Config> parse_config(const json& overrides, const Config& base) {
     std::string expected = spec->parse(value, config);
     if (!expected.empty()) {
       // Never echo a secret back, even when it is malformed.
-      const bool secret = key == "COINGECKO_API_KEY" || key == "REDIS_PASSWORD" || key == "REDIS_REST_TOKEN";
-      std::string shown = secret ? "(redacted)" : as_text(value);
+      std::string shown = spec->secret ? "(redacted)" : as_text(value);
       if (key.size() > 4 && key.compare(key.size() - 4, 4, "_URL") == 0) shown = redact_url(shown);
       if (shown.size() > 80) shown = shown.substr(0, 80) + "...";
       problems.push_back(key + ": got \"" + shown + "\"; expected " + expected);
@@ -492,6 +339,28 @@ Result<Config> parse_config(const json& overrides, const Config& base) {
     return make_error(ErrorCategory::config, "", "configure", message);
   }
   return config;
+}
+
+CacheWindowKeys cache_window_keys(DataKind kind) {
+  const std::string suffix = upper(to_string(kind));
+  return {"CACHE_TTL_" + suffix, "CACHE_SWR_" + suffix, "CACHE_STALE_IF_ERROR_" + suffix};
+}
+
+json config_key_catalogue() {
+  const Config defaults;
+  json out = json::array();
+  for (const auto& spec : key_specs()) {
+    Config scratch;
+    // Every parser rejects an object, answering with what it accepts: the key's description.
+    json entry = {{"name", spec.name}, {"type", spec.type}, {"default", spec.describe(defaults)},
+                  {"secret", spec.secret}, {"expected", spec.parse(json::object(), scratch)}};
+    if (spec.min) entry["min"] = *spec.min;
+    if (spec.max) entry["max"] = *spec.max;
+    if (*spec.unit) entry["unit"] = spec.unit;
+    if (!spec.values.empty()) entry["values"] = spec.values;
+    out.push_back(std::move(entry));
+  }
+  return out;
 }
 
 json describe_config(const Config& config) {

@@ -122,6 +122,20 @@ Result<Config> parse_config(const nlohmann::json& overrides, const Config& base 
 // Every key with its effective value, secrets redacted and URL credentials removed.
 nlohmann::json describe_config(const Config& config);
 
+// The configuration keys of one kind's cache windows: CACHE_TTL_<KIND>, CACHE_SWR_<KIND>,
+// CACHE_STALE_IF_ERROR_<KIND>.
+struct CacheWindowKeys {
+  std::string ttl;
+  std::string swr;
+  std::string stale_if_error;
+};
+CacheWindowKeys cache_window_keys(DataKind kind);
+
+// Every configuration key, in table order: {name, type (url|string|integer|boolean|list|enum|json),
+// default (the value Config{} reports), secret, expected (what the parser accepts), and where they
+// apply min, max, unit (integers) and values (enums, provider lists)}.
+nlohmann::json config_key_catalogue();
+
 // The URL without any user:password@ part, for reporting.
 std::string redact_url(const std::string& url);
 

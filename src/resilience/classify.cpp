@@ -50,6 +50,20 @@ std::optional<int64_t> parse_http_date_ms(std::string_view text) {
 
 }  // namespace
 
+const std::vector<StatusRule>& status_rules() {
+  // 408 is the upstream's own request timeout: a timeout, retryable, not a client mistake.
+  static const std::vector<StatusRule> rules = {{408, 408, ErrorCategory::timeout},
+                                                {429, 429, ErrorCategory::rate_limited},
+                                                {500, 999, ErrorCategory::upstream_5xx}};
+  return rules;
+}
+
+ErrorCategory category_for_status(int status) {
+  for (const auto& rule : status_rules())
+    if (status >= rule.from && status <= rule.to) return rule.category;
+  return kStatusDefaultCategory;
+}
+
 std::optional<int64_t> parse_retry_after(std::string_view value, int64_t now_ms) {
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
@@ -74,11 +88,7 @@ std::optional<Error> classify_http_result(const HttpResult& result, const std::s
   const int status = result.response.status;
   if (status >= 200 && status < 300) return std::nullopt;
 
-  ErrorCategory category = ErrorCategory::upstream_4xx;
-  if (status == 429) category = ErrorCategory::rate_limited;
-  else if (status >= 500) category = ErrorCategory::upstream_5xx;
-  else if (status == 408) category = ErrorCategory::timeout;
-  Error error = make_error(category, provider, operation,
+  Error error = make_error(category_for_status(status), provider, operation,
                            "upstream answered HTTP " + std::to_string(status));
   error.upstream_status = status;
   if (auto delay = parse_retry_after(result.response.header("retry-after"), now_ms))

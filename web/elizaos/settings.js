@@ -1,7 +1,7 @@
 // Reads the bitcoin-ltl configuration from an ElizaOS runtime's settings (character settings,
 // secrets, runtime settings) under the same keys the client takes (README, "Configuration").
 
-/** Every configuration key the client accepts: the HTTP fronts' list, not a copy (the test checks it against the core's). */
+/** Every configuration key the client accepts: the core's catalogue, through the HTTP fronts' list (not a copy). */
 export { CONFIG_KEYS } from '../http/config.js';
 import { CONFIG_KEYS } from '../http/config.js';
 

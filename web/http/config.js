@@ -1,62 +1,14 @@
 // The configuration keys of `createClient` (see ../index.d.ts LtlConfig), shared by the HTTP
 // fronts (reading their bindings / environment) and scripts/serve.mjs, plus the fronts' own
 // settings and secrets and the masking of secret values in what a front answers.
+import catalogue from '../../wasm/dist/catalogue.js';
 import { LtlError } from '../index.js';
 
-const DATA_KINDS = ['PRICE', 'MARKET', 'FEES', 'MEMPOOL', 'BLOCKS', 'DIFFICULTY', 'HASHRATE', 'SENTIMENT'];
-const PROVIDERS = ['MEMPOOL', 'ESPLORA', 'BLOCKCHAIN_INFO', 'COINGECKO', 'COINBASE', 'KRAKEN', 'BINANCE', 'FNG'];
+// The client's keys as the core publishes them (wasm/dist/catalogue.js, from src/config/config.cpp's table).
+export const CONFIG_KEYS = Object.freeze(catalogue.config.map((key) => key.name));
 
-export const CONFIG_KEYS = Object.freeze([
-  ...PROVIDERS.map((provider) => `${provider}_API_URL`),
-  'COINGECKO_API_KEY',
-  'CACHE_ENABLED',
-  'CACHE_DEFAULT_TTL',
-  ...['CACHE_TTL_', 'CACHE_SWR_', 'CACHE_STALE_IF_ERROR_'].flatMap((prefix) => DATA_KINDS.map((kind) => prefix + kind)),
-  'CACHE_MAX_ENTRIES',
-  'CACHE_MAX_BYTES',
-  'CACHE_MAX_ENTRY_BYTES',
-  'CACHE_REFRESH_AHEAD_PCT',
-  'CACHE_SWEEP_INTERVAL',
-  'CACHE_PERSISTENT',
-  'CACHE_COMPRESS_THRESHOLD',
-  'CACHE_WARM',
-  'REDIS_ENABLED',
-  'REDIS_URL',
-  'REDIS_PASSWORD',
-  'REDIS_CLUSTER_NODES',
-  'REDIS_REST_URL',
-  'REDIS_REST_TOKEN',
-  'REDIS_KEY_PREFIX',
-  'HTTP_TIMEOUT_MS',
-  ...PROVIDERS.flatMap((provider) => [`${provider}_TIMEOUT_MS`, `${provider}_RATE_PER_MIN`]),
-  'REQUEST_DEADLINE_MS',
-  'RATE_LIMIT_MAX_WAIT_MS',
-  'RETRY_MAX_ATTEMPTS',
-  'RETRY_BASE_DELAY_MS',
-  'RETRY_MAX_DELAY_MS',
-  'BREAKER_FAILURE_RATE_PCT',
-  'BREAKER_MIN_CALLS',
-  'BREAKER_CONSECUTIVE_FAILURES',
-  'BREAKER_WINDOW_MS',
-  'BREAKER_OPEN_MS',
-  'BREAKER_MAX_OPEN_MS',
-  'BREAKER_HALF_OPEN_PROBES',
-  'PRICE_PROVIDERS',
-  'NETWORK_PROVIDERS',
-  'SUPPORTED_CURRENCIES',
-  'CONSENSUS_OUTLIER_PCT',
-  'BINANCE_USDT_AS_USD',
-  'PERFORMANCE_ENABLED',
-  'PERFORMANCE_INTERVAL',
-  'PERFORMANCE_THRESHOLDS',
-  'HEALTH_CHECK_ENABLED',
-  'HEALTH_CHECK_INTERVAL',
-  'REALTIME_ENABLED',
-  'MEMPOOL_WS_URL',
-]);
-
-/** Keys whose values (endpoints, credentials) must never appear in a response body. */
-export const PRIVATE_CONFIG_KEYS = Object.freeze(CONFIG_KEYS.filter((key) => /_(URL|KEY|PASSWORD|TOKEN)$/.test(key)));
+/** Keys whose values (endpoints, credentials) must never appear in a response body: secrets and URLs. */
+export const PRIVATE_CONFIG_KEYS = Object.freeze(catalogue.config.filter((key) => key.secret || key.type === 'url').map((key) => key.name));
 
 /** The worker's own secret bindings (not client config): never echoed either. */
 export const WORKER_SECRET_KEYS = Object.freeze(['ADMIN_TOKEN', 'OPS_TOKEN']);

@@ -4,6 +4,7 @@
 // front can keep it in its memory tier or the Cache API and serve it to any later request.
 //   { status, body, etag, stored_at, fresh_until, swr_until, sie_until, retry_after_s, negative }
 // Times are unix ms; fresh_until 0 means "do not serve from a cache" (stale or partial answers).
+import catalogue from '../../wasm/dist/catalogue.js';
 import { LtlError } from '../index.js';
 import { NETWORK_PARTS, ROUTE_KINDS } from './routes.js';
 
@@ -15,6 +16,9 @@ const DEFAULT_RETRY_AFTER_SECONDS = 5;
 // answered): left out of the ETag, which names the data version. Matched in the text, at every
 // depth (the network summary's parts carry their own).
 const VOLATILE_FIELDS = /"(?:age_ms":[0-9]+|cache":"[^"]*")/g;
+
+// Kind name → the config keys of its windows, as the core names them.
+const WINDOW_KEYS = new Map(catalogue.kinds.map((kind) => [kind.name, kind.config_keys]));
 
 /**
  * A weak ETag of an answer's JSON text: SHA-256 (first 16 bytes, base64url) of the text without
@@ -154,11 +158,12 @@ export class AnswerSource {
   }
 
   async #windowsFor(kind) {
-    if (!kind) return { swrMs: 0, staleIfErrorMs: 0 };
+    const keys = WINDOW_KEYS.get(kind);
+    if (!keys) return { swrMs: 0, staleIfErrorMs: 0 };
     this.#windows ??= await this.#client.config();
     return {
-      swrMs: Number(this.#windows[`CACHE_SWR_${kind}`]) || 0,
-      staleIfErrorMs: Number(this.#windows[`CACHE_STALE_IF_ERROR_${kind}`]) || 0,
+      swrMs: Number(this.#windows[keys.swr_ms]) || 0,
+      staleIfErrorMs: Number(this.#windows[keys.stale_if_error_ms]) || 0,
     };
   }
 }

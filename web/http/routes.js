@@ -1,72 +1,77 @@
 // The HTTP API's routes and their parameters, shared by every front (the edge worker, the Node
 // server): one place decides what a request means, which answers may be cached under which key,
 // and what a bad request is told.
+import catalogue from '../../wasm/dist/catalogue.js';
 import { LtlError } from '../index.js';
 
 export const API_PREFIX = '/api/';
 export const MAX_URL_LENGTH = 2048;
 const MAX_PARAM_VALUE_LENGTH = 64;
 const MAX_NAMED_PARAMS = 5;
-const MAX_REPORT_WINDOW_MS = 7 * 24 * 3600 * 1000;
 
 export function validation(message, operation = 'route') {
   return new LtlError({ category: 'validation', severity: 'low', operation, message, http_status: 400 });
 }
 
-// Parameter parsers return the canonical spelling: differently spelled requests for the same
-// thing (`USD`, `usd`) share one cache entry.
-const currencyParam = {
-  parse(value) {
-    const currency = value.toLowerCase();
-    if (!/^[a-z]{3}$/.test(currency)) throw validation('currency must be a three-letter ISO 4217 code such as usd');
-    return currency;
+// Parameter parsers by the catalogue's parameter type. They return the canonical spelling:
+// differently spelled requests for the same thing (`USD`, `usd`) share one cache entry.
+const PARAM_PARSERS = {
+  currency: (spec) => {
+    const pattern = new RegExp(spec.pattern);
+    return (value) => {
+      const currency = spec.normalize === 'lowercase' ? value.toLowerCase() : value;
+      if (!pattern.test(currency)) throw validation(`${spec.name} must be a ${spec.description}`);
+      return currency;
+    };
+  },
+  integer: (spec) => {
+    const pattern = new RegExp(spec.pattern);
+    return (value) => {
+      const number = pattern.test(value) ? Number(value) : NaN;
+      if (!(number >= spec.min && number <= spec.max)) {
+        throw validation(`${spec.name} must be a whole number of ${spec.unit} from ${spec.min} to ${spec.max}`);
+      }
+      return number;
+    };
   },
 };
 
-const windowParam = {
-  parse(value) {
-    const windowMs = /^[0-9]{1,10}$/.test(value) ? Number(value) : NaN;
-    if (!(windowMs >= 1 && windowMs <= MAX_REPORT_WINDOW_MS)) {
-      throw validation(`window_ms must be a whole number of milliseconds from 1 to ${MAX_REPORT_WINDOW_MS}`);
-    }
-    return windowMs;
-  },
-};
+function parsersOf(params) {
+  const parsers = {};
+  for (const spec of params) {
+    const make = PARAM_PARSERS[spec.type];
+    if (!make) throw new Error(`catalogue parameter ${spec.name} has type ${spec.type}, which no parser reads`);
+    parsers[spec.name] = { parse: make(spec) };
+  }
+  return parsers;
+}
 
-// kind: the data kind whose cache windows apply (tip and blocks share BLOCKS, as in the core);
-// null for the network summary, whose freshness is that of its parts.
-export const DATA_ROUTES = new Map([
-  ['/api/v1/price', { route: 'price', kind: 'PRICE', params: { currency: currencyParam }, defaults: { currency: 'usd' } }],
-  ['/api/v1/market', { route: 'market', kind: 'MARKET', params: { currency: currencyParam }, defaults: { currency: 'usd' } }],
-  ['/api/v1/network', { route: 'network', kind: null, params: {} }],
-  ['/api/v1/fees', { route: 'fees', kind: 'FEES', params: {} }],
-  ['/api/v1/mempool', { route: 'mempool', kind: 'MEMPOOL', params: {} }],
-  ['/api/v1/blocks/tip', { route: 'tip', kind: 'BLOCKS', params: {} }],
-  ['/api/v1/blocks', { route: 'blocks', kind: 'BLOCKS', params: {} }],
-  ['/api/v1/difficulty', { route: 'difficulty', kind: 'DIFFICULTY', params: {} }],
-  ['/api/v1/hashrate', { route: 'hashrate', kind: 'HASHRATE', params: {} }],
-  ['/api/v1/sentiment', { route: 'sentiment', kind: 'SENTIMENT', params: {} }],
-]);
+function defaultsOf(params) {
+  return Object.fromEntries(params.filter((spec) => spec.default !== null && spec.default !== undefined).map((spec) => [spec.name, spec.default]));
+}
+
+// From the core's catalogue (wasm/dist/catalogue.js). kind: the data kind whose cache windows
+// apply (tip and blocks share blocks); null for the network summary, whose freshness is that of
+// its parts.
+export const DATA_ROUTES = new Map(
+  catalogue.routes.map((route) => [route.path, { route: route.name, kind: route.kind, params: parsersOf(route.params), defaults: defaultsOf(route.params) }]),
+);
 
 /** Route name → its data kind (null for network). */
 export const ROUTE_KINDS = new Map([...DATA_ROUTES.values()].map((spec) => [spec.route, spec.kind]));
 
-export const NETWORK_PARTS = ['tip', 'fees', 'mempool', 'difficulty', 'hashrate'];
+export const NETWORK_PARTS = catalogue.network_parts;
+
+const OPERATIONAL = new Map(catalogue.operational_routes.map((route) => [route.name, route]));
 
 // Operational routes: the deployment's internals (behind OPS_TOKEN when set, never CORS-open).
-export const OPS_ROUTES = new Map([
-  ['/api/v1/metrics', { op: 'metricsText', params: {} }],
-  ['/api/v1/metrics.json', { op: 'metrics', params: {} }],
-  ['/api/v1/history', { op: 'history', params: {} }],
-  ['/api/v1/alerts', { op: 'alerts', params: {} }],
-  ['/api/v1/errors', { op: 'errors', params: {} }],
-  ['/api/v1/config', { op: 'config', params: {} }],
-  ['/api/v1/report', { op: 'report', params: { window_ms: windowParam } }],
-]);
+export const OPS_ROUTES = new Map(
+  catalogue.operational_routes.filter((route) => route.access === 'ops').map((route) => [route.path, { op: route.op, params: parsersOf(route.params) }]),
+);
 export const OPS_NAMES = new Set([...OPS_ROUTES.values()].map((spec) => spec.op));
 
-export const HEALTH_PATH = '/api/v1/health';
-export const INVALIDATE_PATH = '/api/v1/cache/invalidate';
+export const HEALTH_PATH = OPERATIONAL.get('health').path;
+export const INVALIDATE_PATH = OPERATIONAL.get('cache/invalidate').path;
 
 /**
  * The cache key of a data request, as the core spells it (`price:usd`, `fees`): the route, then

@@ -16,7 +16,7 @@ test('npm pack ships the entry, types, wasm, adapter and simulator, and nothing 
   const files = JSON.parse(stdout)[0].files.map((f) => f.path);
   for (const required of ['package.json', 'README.md', 'web/index.js', 'web/index.d.ts', 'web/xhr-fetch.js',
     'web/edge/worker.js', 'web/realtime.js', 'web/storage/index.js', 'web/storage/indexeddb.js',
-    'wasm/dist/bitcoin-ltl.mjs', 'wasm/dist/bitcoin-ltl.wasm', 'scripts/simulator/index.mjs', 'scripts/simulator/websocket.mjs',
+    'wasm/dist/bitcoin-ltl.mjs', 'wasm/dist/bitcoin-ltl.wasm', 'wasm/dist/catalogue.js', 'scripts/simulator/index.mjs', 'scripts/simulator/websocket.mjs',
     'scripts/simulator/index.d.ts', 'scripts/simulator/cli.mjs', 'LICENSE']) {
     assert.ok(files.includes(required), `${required} missing from the package`);
   }
