@@ -5,7 +5,7 @@ import createLtlModule from '../wasm/dist/bitcoin-ltl.mjs';
 import catalogue from '../wasm/dist/catalogue.js';
 import { createFetchXMLHttpRequest } from './xhr-fetch.js';
 import { createRealtime, mempoolWebSocketUrl } from './realtime.js';
-import { bridgeStore, createRedisStore, createStore, detectStoreKind, redisOptionsFromConfig } from './storage/index.js';
+import { bridgeStore, persistentStoreFor } from './storage/index.js';
 import { DEFAULT_GATE_TIMEOUT_MS, gateBridge, gateOptionsProblem } from './gate.js';
 import { HotPath, STATUS_ANSWER, STATUS_PENDING, TierHotPath } from './hot-path.js';
 
@@ -56,27 +56,38 @@ function isNode() {
   return typeof process === 'object' && typeof process.versions?.node === 'string';
 }
 
+// Node: one compile per .wasm file and process (a handful of URLs at most); later clients and
+// memory tiers instantiate the same compiled module.
+const compiledFiles = new Map();
+
+function instantiateFrom(compiled) {
+  return {
+    locateFile: (path) => path,
+    instantiateWasm(imports, receiveInstance) {
+      WebAssembly.instantiate(compiled, imports).then((instance) => receiveInstance(instance, compiled));
+      return {};
+    },
+  };
+}
+
 // Tells the Emscripten loader how to obtain the .wasm on this host.
 async function wasmLoadOptions(options) {
-  if (options.wasmModule) {
-    // Edge runtimes hand us a compiled module and forbid compiling from bytes.
-    return {
-      locateFile: (path) => path,
-      instantiateWasm(imports, receiveInstance) {
-        WebAssembly.instantiate(options.wasmModule, imports).then((instance) =>
-          receiveInstance(instance, options.wasmModule));
-        return {};
-      },
-    };
-  }
+  // Edge runtimes hand us a compiled module and forbid compiling from bytes.
+  if (options.wasmModule) return instantiateFrom(options.wasmModule);
   if (options.wasmBinary) return { wasmBinary: options.wasmBinary };
   // A literal URL: bundlers (Vite, webpack, esbuild) only see and copy the asset in this exact form.
   const url = options.wasmUrl ? new URL(options.wasmUrl) : new URL('../wasm/dist/bitcoin-ltl.wasm', import.meta.url);
   if (isNode() && url.protocol === 'file:') {
-    // process.getBuiltinModule (Node >= 20.16) instead of import('node:fs/promises'): edge
-    // runtimes and bundlers reject a Node built-in import even on a path they never take.
-    const { readFile } = process.getBuiltinModule('node:fs/promises');
-    return { wasmBinary: await readFile(url) };
+    let compiled = compiledFiles.get(url.href);
+    if (!compiled) {
+      // process.getBuiltinModule (Node >= 20.16) instead of import('node:fs/promises'): edge
+      // runtimes and bundlers reject a Node built-in import even on a path they never take.
+      const { readFile } = process.getBuiltinModule('node:fs/promises');
+      compiled = readFile(url).then((bytes) => WebAssembly.compile(bytes));
+      compiledFiles.set(url.href, compiled);
+      compiled.catch(() => compiledFiles.delete(url.href)); // a failed read is retried next time
+    }
+    return instantiateFrom(await compiled);
   }
   return { locateFile: () => url.href };
 }
@@ -419,7 +430,7 @@ export async function createClient(config = {}, options = {}) {
   let store = null;
   let storeError = null;
   try {
-    store = await persistentStore(config, options);
+    store = await persistentStoreFor(config, options);
   } catch (err) {
     storeError = err;
   }
@@ -473,29 +484,4 @@ export async function createMemoryTier({ maxEntries = 1000, maxBytes = 8 << 20, 
       tier.delete();
     },
   });
-}
-
-// The persistent tier for this host: options.store (an adapter, or 'none'), else REDIS_ENABLED=true
-// (with CACHE_PERSISTENT auto or redis) → Redis, else CACHE_PERSISTENT: auto → IndexedDB in
-// browsers, the Cache API in workerd, none in Node (memory only).
-async function persistentStore(config, options) {
-  if (options.store === 'none' || options.store === null) return null;
-  if (options.store && typeof options.store === 'object') return options.store;
-  const kind = config.CACHE_PERSISTENT ?? 'auto';
-  const now = typeof options.now === 'function' ? options.now : undefined;
-  const compressionThresholdBytes = config.CACHE_COMPRESS_THRESHOLD !== undefined ? Number(config.CACHE_COMPRESS_THRESHOLD) : undefined;
-  const redis = redisOptionsFromConfig(config);
-  if (redis && (kind === 'auto' || kind === 'redis')) return createRedisStore({ ...redis, now, compressionThresholdBytes });
-  // Anything else is left to the core's validation, which names the key and the choices.
-  if (!['auto', 'indexeddb', 'cache-api', 'kv'].includes(kind)) return null;
-  const adapterOptions = {
-    now,
-    compressionThresholdBytes,
-    namespace: options.kvNamespace,
-    // Workers: delayed KV writes stay alive past the response.
-    waitUntil: typeof options.waitUntil === 'function' ? options.waitUntil : undefined,
-  };
-  const chosen = kind === 'auto' ? detectStoreKind(adapterOptions) : kind;
-  if (chosen === 'memory') return null; // a second in-process copy would add nothing
-  return createStore(chosen, adapterOptions);
 }

@@ -45,7 +45,7 @@ class WasmClient {
   // "" on success, else an error JSON. Builds the services and starts them.
   std::string configure(const std::string& config_json) {
     return guarded_string("configure", [&]() -> std::string {
-      auto parsed = json::parse(config_json, nullptr, false);
+      auto parsed = json::parse(std::string_view(config_json), nullptr, false);
       if (parsed.is_discarded())
         return error_json(make_error(ErrorCategory::config, "", "configure", "configuration is not valid JSON"));
       auto config = parse_config(parsed);
@@ -70,6 +70,7 @@ class WasmClient {
   // is answered later through the result sink as sink(call_id, status, ptr, length).
   int request(std::string_view route, std::string_view params_text, double call_id) {
     if (!service_) return finish_sync(kFailed, error_json(not_configured()));
+    // Every JSON input is parsed as a string_view: one parser instantiation in the binary.
     auto params = params_text.empty() ? json::object() : json::parse(params_text, nullptr, false);
     if (params.is_discarded())
       return finish_sync(kFailed, error_json(make_error(ErrorCategory::validation, "", std::string(route), "parameters are not valid JSON")));
@@ -119,7 +120,7 @@ class WasmClient {
 
   std::string ingest(const std::string& route, const std::string& data_json, const std::string& source) {
     return with_service("ingest", [&]() -> std::string {
-      auto data = json::parse(data_json, nullptr, false);
+      auto data = json::parse(std::string_view(data_json), nullptr, false);
       if (data.is_discarded())
         return error_json(make_error(ErrorCategory::validation, "", "ingest", "data is not valid JSON"));
       auto result = service_->ingest(route, data, source);
@@ -129,7 +130,7 @@ class WasmClient {
 
   std::string update_config(const std::string& overrides_json) {
     return with_service("update_config", [&]() -> std::string {
-      auto overrides = json::parse(overrides_json, nullptr, false);
+      auto overrides = json::parse(std::string_view(overrides_json), nullptr, false);
       if (overrides.is_discarded())
         return error_json(make_error(ErrorCategory::config, "", "update_config", "configuration is not valid JSON"));
       auto changed = service_->update_config(overrides);

@@ -17,7 +17,7 @@ Error storage_error(const std::string& store, const std::string& operation, cons
 
 // The adapter's failure as a typed storage error; anything unreadable still becomes one.
 Error parse_storage_error(const std::string& store, const std::string& operation, const std::string& error_json) {
-  auto parsed = json::parse(error_json, nullptr, false);
+  auto parsed = json::parse(std::string_view(error_json), nullptr, false);
   std::string message = "storage call failed";
   if (parsed.is_object() && parsed.contains("error") && parsed["error"].is_object()) {
     const json& error = parsed["error"];
@@ -94,7 +94,7 @@ void JsPersistentStore::get(const std::string& key, std::function<void(Result<st
   const std::string store = name_;
   auto completion = [store, done](const std::string& error_json, const std::string& result_json) {
     if (!error_json.empty()) return done(parse_storage_error(store, "get", error_json));
-    auto parsed = json::parse(result_json, nullptr, false);
+    auto parsed = json::parse(std::string_view(result_json), nullptr, false);
     if (parsed.is_null()) return done(std::optional<StoredEntry>());
     try {
       StoredEntry entry;
@@ -115,7 +115,7 @@ void JsPersistentStore::put(const std::string& key, const StoredEntry& entry, st
   const std::string store = name_;
   auto completion = [store, done](const std::string& error_json, const std::string& result_json) {
     if (!error_json.empty()) return done(parse_storage_error(store, "put", error_json));
-    auto parsed = json::parse(result_json, nullptr, false);
+    auto parsed = json::parse(std::string_view(result_json), nullptr, false);
     PutOutcome outcome;
     try {
       outcome.raw_bytes = parsed.at("rawBytes").get<size_t>();
@@ -149,7 +149,7 @@ void JsPersistentStore::list(const std::string& prefix, std::function<void(Resul
   const std::string store = name_;
   auto completion = [store, done](const std::string& error_json, const std::string& result_json) {
     if (!error_json.empty()) return done(parse_storage_error(store, "list", error_json));
-    auto parsed = json::parse(result_json, nullptr, false);
+    auto parsed = json::parse(std::string_view(result_json), nullptr, false);
     std::vector<StoredKey> keys;
     try {
       for (const json& item : parsed.at("keys"))

@@ -142,7 +142,7 @@ std::string parse_thresholds_text(const json& value, Config& config) {
   if (!value.is_string() && !value.is_boolean() && !value.is_array()) return expected;
   std::string text = value.is_string() ? value.get<std::string>() : value.dump();
   if (text != "true" && text != "false") {
-    auto parsed = json::parse(text, nullptr, false);
+    auto parsed = json::parse(std::string_view(text), nullptr, false);
     if (parsed.is_discarded() || !parsed.is_array() || text.size() > 16384) return expected;
   }
   config.performance_thresholds = text;

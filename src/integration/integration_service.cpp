@@ -261,7 +261,7 @@ std::string IntegrationService::answer_text(const CachedValue& cached) const {
 void IntegrationService::request(const std::string& route_name, const json& params, JsonCallback done) {
   request_text(route_name, params, [done](TextResult result) {
     if (!result.ok()) return done(result.error());
-    auto parsed = json::parse(result.value(), nullptr, false);
+    auto parsed = json::parse(std::string_view(result.value()), nullptr, false);
     if (parsed.is_discarded()) return done(make_error(ErrorCategory::internal, "", "request", "answer is not valid JSON"));
     done(std::move(parsed));
   });

@@ -283,7 +283,7 @@ Result<std::vector<Threshold>> parse_performance_thresholds(const std::string& v
 
   const std::string expected_shape =
       "true, false, a JSON array of threshold rules, or {\"include_defaults\": true|false, \"rules\": [...]}";
-  json doc = json::parse(text, nullptr, false);
+  json doc = json::parse(std::string_view(text), nullptr, false);
   if (doc.is_discarded() || (!doc.is_array() && !doc.is_object())) {
     std::string got = text.size() > 80 ? text.substr(0, 77) + "..." : text;
     return error("got \"" + got + "\"; expected " + expected_shape);

@@ -330,6 +330,16 @@ export declare function createStore(
   options?: (MemoryStoreOptions | IndexedDbStoreOptions | CacheApiStoreOptions | KvStoreOptions | RedisStoreOptions) & { store?: StoreAdapter },
 ): StoreAdapter;
 
+/**
+ * The persistent tier createClient builds for a configuration: `options.store` (an adapter, or
+ * 'none'), else Redis when REDIS_ENABLED, else CACHE_PERSISTENT (auto: IndexedDB in browsers, the
+ * Cache API in workerd, none in Node); null for memory only.
+ */
+export declare function persistentStoreFor(
+  config: Record<string, unknown>,
+  options?: { store?: StoreAdapter | 'none' | null; now?: () => number; kvNamespace?: unknown; waitUntil?: (promise: Promise<unknown>) => void },
+): Promise<StoreAdapter | null>;
+
 /** The host object C++ JsPersistentStore calls; answers through `complete`. */
 export interface BridgeHost {
   readonly name: string;

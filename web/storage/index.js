@@ -131,6 +131,31 @@ function timeToJson(value) {
 
 const countToJson = (value) => String(Math.max(0, Math.trunc(Number(value) || 0)));
 
+// The persistent tier for this host: options.store (an adapter, or 'none'), else REDIS_ENABLED=true
+// (with CACHE_PERSISTENT auto or redis) → Redis, else CACHE_PERSISTENT: auto → IndexedDB in
+// browsers, the Cache API in workerd, none in Node (memory only).
+export async function persistentStoreFor(config, options = {}) {
+  if (options.store === 'none' || options.store === null) return null;
+  if (options.store && typeof options.store === 'object') return options.store;
+  const kind = config.CACHE_PERSISTENT ?? 'auto';
+  const now = typeof options.now === 'function' ? options.now : undefined;
+  const compressionThresholdBytes = config.CACHE_COMPRESS_THRESHOLD !== undefined ? Number(config.CACHE_COMPRESS_THRESHOLD) : undefined;
+  const redis = redisOptionsFromConfig(config);
+  if (redis && (kind === 'auto' || kind === 'redis')) return createRedisStore({ ...redis, now, compressionThresholdBytes });
+  // Anything else is left to the core's validation, which names the key and the choices.
+  if (!['auto', 'indexeddb', 'cache-api', 'kv'].includes(kind)) return null;
+  const adapterOptions = {
+    now,
+    compressionThresholdBytes,
+    namespace: options.kvNamespace,
+    // Workers: delayed KV writes stay alive past the response.
+    waitUntil: typeof options.waitUntil === 'function' ? options.waitUntil : undefined,
+  };
+  const chosen = kind === 'auto' ? detectStoreKind(adapterOptions) : kind;
+  if (chosen === 'memory') return null; // a second in-process copy would add nothing
+  return createStore(chosen, adapterOptions);
+}
+
 /** Parses the entry JSON JsPersistentStore::put sends. */
 export function entryFromJson(entryJson) {
   let parsed;
