@@ -13,14 +13,15 @@ import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const { values, positionals } = parseArgs({ options: { script: { type: 'string' } }, allowPositionals: true });
-const split = positionals.indexOf('--');
-const builds = (split < 0 ? positionals : positionals.slice(0, split)).map((arg) => {
+const argv = process.argv.slice(2);
+const split = argv.indexOf('--');
+const { values, positionals } = parseArgs({ args: split < 0 ? argv : argv.slice(0, split), options: { script: { type: 'string' } }, allowPositionals: true });
+const builds = positionals.map((arg) => {
   const [name, dir] = arg.split('=');
   if (!name || !dir) throw new Error(`expected name=dir, got ${arg}`);
   return { name, dir: resolve(dir) };
 });
-const scriptArgs = split < 0 ? [] : positionals.slice(split + 1);
+const scriptArgs = split < 0 ? [] : argv.slice(split + 1);
 if (!values.script || builds.length === 0) throw new Error('usage: --script=<bench script> name=dir [name=dir …] [-- args]');
 
 for (const { name, dir } of builds) {
@@ -35,6 +36,9 @@ for (const { name, dir } of builds) {
     for (const file of ['bitcoin-ltl.mjs', 'bitcoin-ltl.wasm']) await copyFile(join(dir, file), join(root, 'wasm/dist', file));
     console.log(`\n### ${name}: ${raw.toLocaleString('en-US')} B raw, ${gzip.toLocaleString('en-US')} B gzip -9 (${dir})\n`);
     console.log(execFileSync(process.execPath, [join(root, values.script), ...scriptArgs], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] }).toString());
+  } catch (err) {
+    process.exitCode = 1; // the other builds still run
+    console.log(`${name}: the script failed (${String(err.message).split('\n')[0]})`);
   } finally {
     await rm(root, { recursive: true, force: true });
   }

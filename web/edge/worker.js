@@ -46,7 +46,7 @@ export default {
   async fetch(request, env, ctx) {
     let settings;
     try {
-      settings = frontSettings(env);
+      settings = settingsOf(env);
     } catch (err) {
       return handleRequest(request, { env, assets: ASSETS, backend: failingBackend(err) });
     }
@@ -69,6 +69,17 @@ export default {
     return handleRequest(request, { env, backend, assets: ASSETS, rateLimiter: env[RATE_LIMIT_BINDING], rateLimitPeriodSeconds: settings.CLIENT_RATE_LIMIT_PERIOD_S });
   },
 };
+
+// The fronts' settings per env object (values, validated once; a bad value throws every time).
+const settingsByEnv = new WeakMap();
+function settingsOf(env) {
+  let settings = settingsByEnv.get(env);
+  if (!settings) {
+    settings = frontSettings(env);
+    settingsByEnv.set(env, settings);
+  }
+  return settings;
+}
 
 function failingBackend(err) {
   const fail = async () => {
@@ -117,10 +128,13 @@ function localOrigin(env, settings) {
 
 async function serveData(match, request, { env, ctx, settings, origin }) {
   const redact = (text) => redactSecrets(text, env); // error bodies may name configured endpoints
-  const memory = await memoryTier();
+  const memory = tier ?? (await memoryTier());
   const now = Date.now();
   const { key } = match;
-  let { doc, from } = await readCopy(memory, key, env);
+  // A fresh copy in memory is answered without waiting on anything.
+  const inMemory = readMemory(memory, key);
+  if (inMemory && inMemory.fresh_until > now) return answer(request, inMemory, now, 'memory');
+  const { doc, from } = inMemory ? { doc: inMemory, from: 'memory' } : await readStores(memory, key, env);
   if (doc && doc.fresh_until > now) return answer(request, doc, now, from);
   const failure = readMemory(memory, NEGATIVE_PREFIX + key);
 
@@ -233,10 +247,8 @@ function writeMemory(memory, key, doc, retainUntil) {
   return memory.set(key, `${JSON.stringify(meta)}\n${body}`, retainUntil);
 }
 
-/** The best copy this location has: memory, then the Cache API, then KV (if bound). */
-async function readCopy(memory, key, env) {
-  const inMemory = readMemory(memory, key);
-  if (inMemory) return { doc: inMemory, from: 'memory' };
+/** The best copy this location's shared stores have: the Cache API, then KV (if bound). */
+async function readStores(memory, key, env) {
   const cached = await globalThis.caches?.default?.match(CACHE_API_BASE + encodeURIComponent(key));
   if (cached) {
     const doc = await cached.json();
