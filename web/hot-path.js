@@ -78,83 +78,72 @@ class HeapIO {
   }
 }
 
-/** A client's hot calls (bindings.cpp): its memory tier and data requests. */
-export class HotPath {
-  #module;
-  #handle;
-  #io;
-
+// One native object's hot calls: its module, its handle (the C++ object's address) and a heap I/O.
+class NativeCalls {
   constructor(module, handle) {
-    this.#module = module;
-    this.#handle = handle;
-    this.#io = new HeapIO(module);
+    this.module = module;
+    this.handle = handle;
+    this.io = new HeapIO(module);
   }
 
+  // exported(handle, key, key length) → 1 with the value in the out slot, or 0 (a miss).
+  getText(exported, key) {
+    const length = this.io.write(key, 0);
+    return exported(this.handle, this.io.scratch, length) === 0 ? undefined : this.io.out('text');
+  }
+
+  // exported(handle, key, key length, value, value length, extra) → 1 when stored.
+  setText(exported, key, value, extra) {
+    const io = this.io;
+    const keyLength = io.write(key, 0);
+    const valueLength = io.write(value, keyLength);
+    return exported(this.handle, io.scratch, keyLength, io.scratch + keyLength, valueLength, extra) === 1;
+  }
+
+  close() {
+    this.io.close();
+  }
+}
+
+/** A client's hot calls (bindings.cpp): its memory tier and data requests. */
+export class HotPath extends NativeCalls {
   /** The value under `key` as a string, or undefined. */
   cacheGet(key) {
-    const io = this.#io;
-    const length = io.write(key, 0);
-    return this.#module._ltl_cache_get(this.#handle, io.scratch, length) === 0 ? undefined : io.out('text');
+    return this.getText(this.module._ltl_cache_get, key);
   }
 
   cacheHas(key) {
-    const length = this.#io.write(key, 0);
-    return this.#module._ltl_cache_has(this.#handle, this.#io.scratch, length) === 1;
+    const length = this.io.write(key, 0);
+    return this.module._ltl_cache_has(this.handle, this.io.scratch, length) === 1;
   }
 
   cacheSet(key, value, ttlMs) {
-    const io = this.#io;
-    const keyLength = io.write(key, 0);
-    const valueLength = io.write(value, keyLength);
-    return this.#module._ltl_cache_set(this.#handle, io.scratch, keyLength, io.scratch + keyLength, valueLength, ttlMs) === 1;
+    return this.setText(this.module._ltl_cache_set, key, value, ttlMs);
   }
 
   /** Starts a request: { status, value } when the core answered at once (a memory hit), else { status: PENDING }. */
   request(route, paramsJson, callId, as) {
-    const io = this.#io;
+    const io = this.io;
     const routeLength = io.write(route, 0);
     const paramsLength = io.write(paramsJson, routeLength);
-    const status = this.#module._ltl_request(this.#handle, io.scratch, routeLength, io.scratch + routeLength, paramsLength, callId);
+    const status = this.module._ltl_request(this.handle, io.scratch, routeLength, io.scratch + routeLength, paramsLength, callId);
     if (status === STATUS_PENDING) return { status };
     return { status, value: io.out(status === STATUS_ANSWER ? as : 'text') };
   }
 
   /** The bytes of an answer delivered later (pointer, length valid only during the sink call). */
   read(pointer, length, as) {
-    return this.#io.read(pointer, length, as);
-  }
-
-  close() {
-    this.#io.close();
+    return this.io.read(pointer, length, as);
   }
 }
 
 /** A stand-alone memory tier's hot calls (memory_tier.cpp). */
-export class TierHotPath {
-  #module;
-  #handle;
-  #io;
-
-  constructor(module, handle) {
-    this.#module = module;
-    this.#handle = handle;
-    this.#io = new HeapIO(module);
-  }
-
+export class TierHotPath extends NativeCalls {
   get(key) {
-    const io = this.#io;
-    const length = io.write(key, 0);
-    return this.#module._ltl_tier_get(this.#handle, io.scratch, length) === 0 ? undefined : io.out('text');
+    return this.getText(this.module._ltl_tier_get, key);
   }
 
   set(key, value, retainUntil) {
-    const io = this.#io;
-    const keyLength = io.write(key, 0);
-    const valueLength = io.write(value, keyLength);
-    return this.#module._ltl_tier_set(this.#handle, io.scratch, keyLength, io.scratch + keyLength, valueLength, retainUntil) === 1;
-  }
-
-  close() {
-    this.#io.close();
+    return this.setText(this.module._ltl_tier_set, key, value, retainUntil);
   }
 }
