@@ -76,11 +76,13 @@ class WasmClient {
       return finish_sync(kFailed, error_json(make_error(ErrorCategory::validation, "", std::string(route), "parameters are not valid JSON")));
     sync_status_ = kPending;
     in_request_ = true;
+    sync_call_id_ = call_id;
     try {
       service_->request_text(std::string(route), params, [this, call_id](TextResult result) {
         const int status = result.ok() ? kAnswer : kFailed;
         std::string text = result.ok() ? std::move(result.value()) : error_json(result.error());
-        if (in_request_) {
+        // Only this call's own answer is returned synchronously; any other goes to the sink.
+        if (in_request_ && call_id == sync_call_id_) {
           sync_status_ = status;
           out_ = std::move(text);
           return;
@@ -243,6 +245,7 @@ class WasmClient {
   emscripten::val sink_ = emscripten::val::undefined();
   std::string out_;  // the last synchronous answer or error, read by JS right after the call
   bool in_request_ = false;
+  double sync_call_id_ = 0;
   int sync_status_ = kPending;
 };
 
