@@ -75,14 +75,13 @@ class WasmClient {
     if (params.is_discarded())
       return finish_sync(kFailed, error_json(make_error(ErrorCategory::validation, "", std::string(route), "parameters are not valid JSON")));
     sync_status_ = kPending;
-    in_request_ = true;
     sync_call_id_ = call_id;
     try {
       service_->request_text(std::string(route), params, [this, call_id](TextResult result) {
         const int status = result.ok() ? kAnswer : kFailed;
         std::string text = result.ok() ? std::move(result.value()) : error_json(result.error());
         // Only this call's own answer is returned synchronously; any other goes to the sink.
-        if (in_request_ && call_id == sync_call_id_) {
+        if (call_id == sync_call_id_) {
           sync_status_ = status;
           out_ = std::move(text);
           return;
@@ -90,10 +89,10 @@ class WasmClient {
         if (!sink_.isUndefined()) sink_(call_id, status, reinterpret_cast<uintptr_t>(text.data()), text.size());
       });
     } catch (const std::exception& e) {
-      in_request_ = false;
+      sync_call_id_ = 0;
       return finish_sync(kFailed, error_json(make_error(ErrorCategory::internal, "", std::string(route), e.what())));
     }
-    in_request_ = false;
+    sync_call_id_ = 0;
     return sync_status_;
   }
 
@@ -244,8 +243,7 @@ class WasmClient {
   emscripten::val listener_ = emscripten::val::undefined();
   emscripten::val sink_ = emscripten::val::undefined();
   std::string out_;  // the last synchronous answer or error, read by JS right after the call
-  bool in_request_ = false;
-  double sync_call_id_ = 0;
+  double sync_call_id_ = 0;  // the call being made now (JS ids start at 1; 0 = none)
   int sync_status_ = kPending;
 };
 

@@ -27,36 +27,15 @@ json currency_param() {
           {"description", "three-letter ISO 4217 code such as usd"}};
 }
 
-// The HTTP face of the data routes of route_catalogue(): path and parameters.
-struct DataRoutePath {
-  const char* route;
-  const char* path;
-  bool takes_currency;
-};
-constexpr DataRoutePath kDataRoutePaths[] = {
-    {"price", "/api/v1/price", true},       {"market", "/api/v1/market", true},
-    {"network", "/api/v1/network", false},  {"fees", "/api/v1/fees", false},
-    {"mempool", "/api/v1/mempool", false},  {"tip", "/api/v1/blocks/tip", false},
-    {"blocks", "/api/v1/blocks", false},    {"difficulty", "/api/v1/difficulty", false},
-    {"hashrate", "/api/v1/hashrate", false}, {"sentiment", "/api/v1/sentiment", false},
-};
-
-const DataRoutePath* find_path(const std::string& route) {
-  for (const auto& entry : kDataRoutePaths)
-    if (route == entry.route) return &entry;
-  return nullptr;
-}
-
 json data_routes() {
   json out = json::array();
   for (const auto& route : route_catalogue()) {
-    const DataRoutePath* http = find_path(route.name);
     const bool summary = route.name == "network";  // its freshness is that of its parts
     json entry = {{"name", route.name},
-                  {"path", http ? json(http->path) : json(nullptr)},
+                  {"path", route.path},
                   {"kind", summary ? json(nullptr) : json(to_string(route.kind))},
                   {"composite", route.composite},
-                  {"params", http && http->takes_currency ? json::array({currency_param()}) : json::array()}};
+                  {"params", route.takes_currency ? json::array({currency_param()}) : json::array()}};
     if (summary) entry["parts"] = network_parts();
     out.push_back(std::move(entry));
   }
@@ -140,8 +119,8 @@ json metrics() {
 }  // namespace
 
 std::string route_path(const std::string& route) {
-  const DataRoutePath* http = find_path(route);
-  return http ? http->path : "";
+  const RouteSpec* spec = find_route(route);
+  return spec ? spec->path : "";
 }
 
 json describe_catalogue(const Config& config) {

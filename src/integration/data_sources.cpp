@@ -245,10 +245,12 @@ std::vector<Source> network_sources(const Config& config, const std::string& rou
   return out;
 }
 
-RouteSpec network_route(const std::string& name, DataKind kind) {
-  return {name, kind, [name](const json& p, const Config&) { return no_params(name, p); },
-          [name](const json&) { return name; },
-          [name](const Config& config, const json&) { return network_sources(config, name); }};
+RouteSpec network_route(const std::string& name, DataKind kind, std::string path) {
+  RouteSpec spec{name, kind, [name](const json& p, const Config&) { return no_params(name, p); },
+                 [name](const json&) { return name; },
+                 [name](const Config& config, const json&) { return network_sources(config, name); }};
+  spec.path = std::move(path);
+  return spec;
 }
 
 }  // namespace
@@ -352,23 +354,28 @@ json price_consensus(const std::vector<json>& quotes, double outlier_pct, const 
 const std::vector<RouteSpec>& route_catalogue() {
   static const std::vector<RouteSpec> routes = [] {
     std::vector<RouteSpec> out;
-    out.push_back({"price", DataKind::price,
-                   [](const json& p, const Config& c) { return currency_param("price", p, c); },
-                   [](const json& p) { return "price:" + p.at("currency").get<std::string>(); },
-                   price_sources_for});
+    RouteSpec price{"price", DataKind::price,
+                    [](const json& p, const Config& c) { return currency_param("price", p, c); },
+                    [](const json& p) { return "price:" + p.at("currency").get<std::string>(); },
+                    price_sources_for};
+    price.path = "/api/v1/price";
+    price.takes_currency = true;
+    out.push_back(price);
     RouteSpec market{"market", DataKind::market,
                      [](const json& p, const Config& c) { return currency_param("market", p, c); },
                      [](const json& p) { return "market:" + p.at("currency").get<std::string>(); },
                      price_sources_for};
     market.composite = true;
+    market.path = "/api/v1/market";
+    market.takes_currency = true;
     out.push_back(market);
-    out.push_back(network_route("fees", DataKind::fees));
-    out.push_back(network_route("mempool", DataKind::mempool));
-    out.push_back(network_route("tip", DataKind::blocks));
-    out.push_back(network_route("blocks", DataKind::blocks));
-    out.push_back(network_route("difficulty", DataKind::difficulty));
-    out.push_back(network_route("hashrate", DataKind::hashrate));
-    out.push_back({"sentiment", DataKind::sentiment,
+    out.push_back(network_route("fees", DataKind::fees, "/api/v1/fees"));
+    out.push_back(network_route("mempool", DataKind::mempool, "/api/v1/mempool"));
+    out.push_back(network_route("tip", DataKind::blocks, "/api/v1/blocks/tip"));
+    out.push_back(network_route("blocks", DataKind::blocks, "/api/v1/blocks"));
+    out.push_back(network_route("difficulty", DataKind::difficulty, "/api/v1/difficulty"));
+    out.push_back(network_route("hashrate", DataKind::hashrate, "/api/v1/hashrate"));
+    RouteSpec sentiment{"sentiment", DataKind::sentiment,
                    [](const json& p, const Config&) { return no_params("sentiment", p); },
                    [](const json&) { return std::string("sentiment"); },
                    [](const Config&, const json&) {
@@ -382,12 +389,15 @@ const std::vector<RouteSpec>& route_catalogue() {
                                                    };
                                                    up.get("fng", "sentiment", providers::fng::kLatestPath, parse, std::move(done));
                                                  }}};
-                   }});
+                   }};
+    sentiment.path = "/api/v1/sentiment";
+    out.push_back(sentiment);
     RouteSpec network{"network", DataKind::blocks,
                       [](const json& p, const Config&) { return no_params("network", p); },
                       [](const json&) { return std::string("network"); },
                       [](const Config&, const json&) { return std::vector<Source>{}; }};
     network.composite = true;
+    network.path = "/api/v1/network";
     out.push_back(network);
     return out;
   }();

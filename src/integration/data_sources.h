@@ -47,6 +47,8 @@ struct RouteSpec {
   // Providers in fallback order for these canonical parameters (empty for composite routes).
   std::function<std::vector<Source>(const Config& config, const nlohmann::json& params)> sources;
   bool composite = false;  // market (consensus over every price source), network (parts)
+  std::string path{};        // the HTTP path the fronts serve it on ("/api/v1/blocks/tip")
+  bool takes_currency = false;  // its one parameter is a currency (price, market)
 };
 
 const std::vector<RouteSpec>& route_catalogue();

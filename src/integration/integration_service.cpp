@@ -22,9 +22,11 @@ namespace {
 
 using nlohmann::json;
 
-// The cached form of a route's answer: its data plus where it came from (answer.h).
-std::string encode_entry(const json& data, const std::string& source, const json& failed) {
-  return encode_answer_entry(data, source, failed);
+// "price, market, …": the routes a bad route name is told about.
+std::string route_names() {
+  std::string names;
+  for (const auto& route : route_catalogue()) names += (names.empty() ? "" : ", ") + route.name;
+  return names;
 }
 
 }  // namespace
@@ -217,7 +219,7 @@ SourcedCallback encode_into(CacheFetchCallback done) {
     if (!result.ok()) return done(result.error());
     const SourcedData& d = result.value();
     FetchedValue value;
-    value.value = encode_entry(d.data, d.source, d.failed);
+    value.value = encode_answer_entry(d.data, d.source, d.failed);
     done(value);
   };
 }
@@ -290,7 +292,7 @@ void IntegrationService::request_text(const std::string& route_name, const json&
 
   // Route.
   if (!route) {
-    finish(make_error(ErrorCategory::validation, "", "route", "route: got \"" + route_name.substr(0, 32) + "\"; expected one of price, market, fees, mempool, tip, blocks, difficulty, hashrate, sentiment, network"), "error");
+    finish(make_error(ErrorCategory::validation, "", "route", "route: got \"" + route_name.substr(0, 32) + "\"; expected one of " + route_names()), "error");
     return;
   }
   auto valid = route->validate(params.is_null() ? json::object() : params, config_.current());
@@ -350,7 +352,7 @@ Result<bool> IntegrationService::ingest(const std::string& route_name, const jso
     return make_error(ErrorCategory::validation, "", "ingest", route_name + ": " + e.what());
   }
   const std::string key = route->cache_key(json::object());
-  const std::string value = encode_entry(data, source, json::array());
+  const std::string value = encode_answer_entry(data, source, json::array());
   metrics_.add("ltl_realtime_updates_total", {{"route", route_name}});
   if (auto error = cache_->put(key, policy_for(*route), FetchedValue{value, std::nullopt, std::nullopt})) return *error;
   return true;
